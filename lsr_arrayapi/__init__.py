@@ -1,0 +1,23 @@
+"""lsr_arrayapi: low-separation-rank tensor GLMs on any array-API backend."""
+
+from lsr_arrayapi.hookspecs import hookimpl
+from lsr_arrayapi.plugins import (
+    available_families,
+    available_rules,
+    register_plugin,
+    unregister_plugin,
+)
+from lsr_arrayapi.solver import LSRFit, fit_lsr
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LSRFit",
+    "__version__",
+    "available_families",
+    "available_rules",
+    "fit_lsr",
+    "hookimpl",
+    "register_plugin",
+    "unregister_plugin",
+]

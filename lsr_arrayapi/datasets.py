@@ -1,0 +1,100 @@
+"""Synthetic LSR problems as in the LSRTR-M paper (experiments.md section 5.1).
+
+Everything is drawn on the host from one NumPy generator and then moved to the
+requested namespace and device, so a seed gives the same problem on every
+backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lsr_arrayapi._backends import RandomState, host_rng
+
+#: The paper's synthetic shape: m = (10, 15, 20), r = (2, 2, 2), S = 2.
+PAPER_SHAPE = (10, 15, 20)
+PAPER_RANKS = (2, 2, 2)
+PAPER_SEPARATION_RANK = 2
+
+
+@dataclass
+class LSRProblem:
+    """A synthetic problem: samples ``X`` (n, *d), responses ``y`` (n,), the truth."""
+
+    X: Any
+    y: Any
+    coef: Any
+    core: Any
+    factors: list[list[Any]]
+    family: str
+
+
+def _orthonormal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
+    q, r = np.linalg.qr(rng.standard_normal((rows, rows)))
+    return (q * np.sign(np.diag(r)))[:, :cols]
+
+
+def true_lsr(
+    sample_shape: Sequence[int], ranks: Sequence[int], separation_rank: int, rng: np.random.Generator
+) -> tuple[np.ndarray, list[list[np.ndarray]], np.ndarray]:
+    """Core ``N(0,1)/sqrt(prod r)``, factors the first r_k columns of a sign-fixed QR of a Gaussian."""
+    core = rng.standard_normal(tuple(ranks)) / np.sqrt(np.prod(ranks))
+    factors = [
+        [_orthonormal(rng, d, r) for d, r in zip(sample_shape, ranks, strict=True)]
+        for _ in range(separation_rank)
+    ]
+    coef = np.zeros(tuple(sample_shape))
+    for term in factors:
+        part = core
+        for factor in term:
+            part = np.tensordot(part, factor, axes=([0], [1]))
+        coef = coef + part
+    return core, factors, coef
+
+
+def make_lsr_problem(
+    n_samples: int,
+    *,
+    sample_shape: Sequence[int] = PAPER_SHAPE,
+    ranks: Sequence[int] = PAPER_RANKS,
+    separation_rank: int = PAPER_SEPARATION_RANK,
+    family: str = "gaussian",
+    noise: float = 0.1,
+    random_state: RandomState = None,
+    xp: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+) -> LSRProblem:
+    """Draw truth, X with i.i.d. N(0,1) entries and y from ``family``.
+
+    gaussian: ``y = eta + noise * N(0,1)``; logistic: ``y ~ Bernoulli(sigmoid(eta))``;
+    poisson: ``y ~ Poisson(exp(eta))``.  ``xp`` (default NumPy), ``dtype``
+    (default float64) and ``device`` place the arrays.
+    """
+    rng = host_rng(random_state)
+    core, factors, coef = true_lsr(sample_shape, ranks, separation_rank, rng)
+    X = rng.standard_normal((n_samples, *sample_shape))
+    eta = X.reshape(n_samples, -1) @ coef.reshape(-1)
+    if family == "gaussian":
+        y = eta + noise * rng.standard_normal(n_samples)
+    elif family == "logistic":
+        y = (rng.random(n_samples) < 1.0 / (1.0 + np.exp(-eta))).astype(float)
+    elif family == "poisson":
+        y = rng.poisson(np.exp(eta)).astype(float)
+    else:
+        raise ValueError(f"unknown family {family!r}; synthetic data exists for gaussian, logistic, poisson")
+    if xp is None:
+        import array_api_compat.numpy as xp
+    dtype = xp.float64 if dtype is None else dtype
+
+    def put(a: np.ndarray) -> Any:
+        return xp.asarray(a, dtype=dtype, device=device)
+
+    return LSRProblem(
+        X=put(X), y=put(y), coef=put(coef), core=put(core),
+        factors=[[put(f) for f in term] for term in factors], family=family,
+    )

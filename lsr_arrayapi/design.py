@@ -1,0 +1,56 @@
+"""Data access: the only two ways the solver touches the samples X.
+
+Per block update the solver needs ``eta = X_flat @ vec(B)`` (one streaming pass)
+and ``R = r @ X_flat`` (one more).  Everything else is independent of n.  Any
+object with this interface can stand in for X (an out-of-core or distributed
+store, say); :class:`InMemoryDesign` serves arrays of any array-API namespace.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol, runtime_checkable
+
+from lsr_arrayapi._namespace import array_namespace, device
+
+
+@runtime_checkable
+class Design(Protocol):
+    """What the solver needs to know about X (shape ``(n, d_1, ..., d_K)``)."""
+
+    n_samples: int
+    sample_shape: tuple[int, ...]
+
+    def forward(self, coef: Any) -> Any:
+        """``<X_i, coef>`` for every sample: coef of shape ``d`` -> ``(n,)``."""
+        ...
+
+    def adjoint(self, weights: Any) -> Any:
+        """``sum_i weights_i X_i``: ``(n,)`` -> shape ``d``."""
+        ...
+
+
+class InMemoryDesign:
+    """X held as one array; both passes are a matrix-vector product.
+
+    The reshape to ``(n, D)`` is a view for contiguous arrays, so X is never
+    copied.  ``passes`` counts the streaming passes, for the roofline check.
+    """
+
+    def __init__(self, X: Any) -> None:
+        self.xp = array_namespace(X)
+        self.n_samples = int(X.shape[0])
+        self.sample_shape = tuple(int(s) for s in X.shape[1:])
+        self.n_features = math.prod(self.sample_shape)
+        self.dtype = X.dtype
+        self.device = device(X)
+        self.flat = self.xp.reshape(X, (self.n_samples, self.n_features))
+        self.passes = 0
+
+    def forward(self, coef: Any) -> Any:
+        self.passes += 1
+        return self.xp.matmul(self.flat, self.xp.reshape(coef, (self.n_features,)))
+
+    def adjoint(self, weights: Any) -> Any:
+        self.passes += 1
+        return self.xp.reshape(self.xp.matmul(weights, self.flat), self.sample_shape)

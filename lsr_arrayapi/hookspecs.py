@@ -1,0 +1,29 @@
+"""Hook specifications.  Plugins implement them with :data:`lsr_arrayapi.hookimpl`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pluggy
+
+PROJECT = "lsr_arrayapi"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_hookspec = pluggy.HookspecMarker(PROJECT)
+#: Marker for hook implementations: ``@hookimpl def lsr_arrayapi_update_rules(): ...``
+hookimpl: Callable[[_F], _F] = pluggy.HookimplMarker(PROJECT)
+
+
+@_hookspec
+def lsr_arrayapi_update_rules() -> list[type]:  # type: ignore[empty-body]
+    """Return update-rule classes (see :class:`lsr_arrayapi.protocols.UpdateRule`).
+
+    Each class has a unique ``name``; set the class attribute ``replace = True``
+    to override a rule of the same name registered before.
+    """
+
+
+@_hookspec
+def lsr_arrayapi_families() -> list[type]:  # type: ignore[empty-body]
+    """Return GLM family classes (see :class:`lsr_arrayapi.protocols.Family`)."""

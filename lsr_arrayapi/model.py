@@ -1,0 +1,86 @@
+"""LSR algebra: mode products, the coefficient tensor and its block gradients.
+
+Shapes: a sample (and B, and the residual tensor R) is ``d = (d_1, ..., d_K)``;
+the core G is ``r = (r_1, ..., r_K)``; factor ``B_k^s`` is ``(d_k, r_k)``;
+``factors`` is a list of S lists of K factor matrices.
+
+Every function costs O(S * D * max r) for D = prod(d) and never touches the
+samples: passes over X live in :mod:`lsr_arrayapi.design`.  No Kronecker
+product is ever formed.  Mode products use a cyclic ``tensordot`` on axis 0:
+contracting axis 0 appends the new axis at the end, so after K contractions the
+modes are back in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lsr_arrayapi._namespace import array_namespace
+
+Factors = Sequence[Sequence[Any]]
+
+
+def multi_mode_product(tensor: Any, matrices: Sequence[Any | None], *, transpose: bool = False) -> Any:
+    """Return ``tensor x_1 A_1 x_2 A_2 ... x_K A_K``.
+
+    ``A_k`` has shape ``(p_k, q_k)`` and contracts its columns with mode k of
+    ``tensor`` (size ``q_k``); with ``transpose=True`` it contracts its rows
+    instead (``x_k A_k^T``).  A ``None`` entry leaves mode k as it is.
+    """
+    xp = array_namespace(tensor)
+    axis = 0 if transpose else 1
+    ndim = tensor.ndim
+    rotate = (*range(1, ndim), 0)
+    for matrix in matrices:
+        if matrix is None:
+            tensor = xp.permute_dims(tensor, rotate)
+        else:
+            tensor = xp.tensordot(tensor, matrix, axes=([0], [axis]))
+    return tensor
+
+
+def lsr_term(core: Any, term_factors: Sequence[Any]) -> Any:
+    """One separation term ``G x_1 B_1 ... x_K B_K``, shape ``d``."""
+    return multi_mode_product(core, term_factors)
+
+
+def lsr_tensor(core: Any, factors: Factors) -> Any:
+    """The coefficient tensor ``B = sum_s G x_1 B_1^s ... x_K B_K^s``, shape ``d``."""
+    terms = [lsr_term(core, term) for term in factors]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def core_gradient(residual: Any, factors: Factors) -> Any:
+    """Gradient with respect to the shared core: ``sum_s R x_1 B_1^sT ... x_K B_K^sT``.
+
+    ``residual`` is ``dL/dB`` (shape ``d``); the result has shape ``r``.
+    """
+    parts = [multi_mode_product(residual, term, transpose=True) for term in factors]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def factor_gradient(residual: Any, core: Any, term_factors: Sequence[Any], k: int) -> Any:
+    """Gradient with respect to ``B_k^s``: ``<R x_{j != k} B_j^T, G>`` over all modes but k.
+
+    ``residual`` is ``dL/dB`` (shape ``d``), ``term_factors`` the K factors of
+    term s.  Returns a ``(d_k, r_k)`` matrix.
+    """
+    xp = array_namespace(residual, core)
+    keep = [None if j == k else factor for j, factor in enumerate(term_factors)]
+    partial = multi_mode_product(residual, keep, transpose=True)
+    others = [j for j in range(core.ndim) if j != k]
+    return xp.tensordot(partial, core, axes=(others, others))
+
+
+def factor_direction_term(core: Any, term_factors: Sequence[Any], k: int, direction: Any) -> Any:
+    """The change of term s when ``B_k^s`` moves by ``direction`` (B is linear in each factor)."""
+    swapped = list(term_factors)
+    swapped[k] = direction
+    return lsr_term(core, swapped)

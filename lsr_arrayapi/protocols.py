@@ -1,0 +1,56 @@
+"""The two plugin protocols: update rules and GLM families.
+
+A plugin that implements exactly these members works; anything more is
+optional.  Arrays are of one array-API namespace and stay on their device.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class UpdateRule(Protocol):
+    """How one factor matrix ``W`` (``d_k x r_k``) moves given its gradient.
+
+    The solver instantiates the class as ``cls(**rule_options)`` (adding
+    ``random_state=`` -- the fit's host ``numpy.random.Generator`` -- when the
+    constructor accepts it), calls ``init_state(W)`` once per factor, then
+    ``step(W, grad, state, lr)`` once per block update.  ``step`` must not
+    mutate ``state``: the solver may call it again from the same state with a
+    smaller ``lr`` when a trial step does not decrease the loss.
+
+    Optional class attributes the solver reads: ``orthonormal`` (True if
+    ``step`` always returns orthonormal columns) and ``owns_step_size`` (True
+    if the rule ignores ``lr``; the solver then accepts its steps as they come).
+    """
+
+    name: ClassVar[str]
+
+    def init_state(self, W: Any) -> Any: ...
+
+    def step(self, W: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]: ...
+
+
+@runtime_checkable
+class Family(Protocol):
+    """A GLM family with canonical link.
+
+    ``loss`` is the mean negative log-likelihood (up to constants),
+    ``grad`` the per-sample derivative ``d loss_i / d eta_i``, ``mean`` the
+    inverse link, ``curvature_bound`` an upper bound on ``d^2 loss_i / d eta_i^2``
+    (``None`` if unbounded).  ``validate(y)`` raises ``ValueError`` for
+    responses outside the family's support.  An optional
+    ``pointwise_loss(eta, y)`` enables ``sample_weight``.
+    """
+
+    name: ClassVar[str]
+    curvature_bound: ClassVar[float | None]
+
+    def validate(self, y: Any) -> None: ...
+
+    def mean(self, eta: Any) -> Any: ...
+
+    def loss(self, eta: Any, y: Any) -> Any: ...
+
+    def grad(self, eta: Any, y: Any) -> Any: ...

@@ -1,0 +1,88 @@
+"""The shared momentum-orthogonalized step of the Muon-family rules (optax-style explicit state)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from lsr_arrayapi._namespace import array_namespace
+from lsr_arrayapi.orthogonalize import polar_svd, qr_orthonormal
+
+RETRACTIONS = ("none", "qr", "polar")
+
+
+def check_nonnegative(**values: float) -> None:
+    for key, value in values.items():
+        if not value >= 0:  # also rejects NaN
+            raise ValueError(f"{key} must be >= 0, got {value!r}")
+
+
+class MomentumOrthogonalizedRule:
+    """``M <- beta M + g``; ``O = orth(M)`` (or of ``g + beta M`` with Nesterov);
+    ``W <- W - step * O - lr_wd * lambda * W``; then an optional retraction.
+
+    ``lr=None`` (adaptive, the default) scales the spectral step by the solver's
+    ``lr`` times ``<O, M> / r``: the step of steepest descent in the spectral
+    norm for a quadratic model, which shrinks to zero with the gradient, so the
+    fit can converge to a stationary point.  A float ``lr`` is the paper's
+    constant step ``alpha_M``; the rule then owns its step size.
+    """
+
+    name: ClassVar[str]
+    _defaults: ClassVar[dict[str, Any]] = {
+        "momentum": 0.5,
+        "nesterov": False,
+        "weight_decay": 0.0,
+        "lr": None,
+        "retract": "qr",
+    }
+
+    def __init__(
+        self,
+        *,
+        momentum: float,
+        nesterov: bool,
+        weight_decay: float,
+        lr: float | None,
+        retract: str | None,
+    ) -> None:
+        check_nonnegative(momentum=momentum, weight_decay=weight_decay)
+        if momentum >= 1:
+            raise ValueError(f"momentum must be < 1, got {momentum!r}")
+        if lr is not None:
+            check_nonnegative(lr=lr)
+        retract = "none" if retract is None else retract
+        if retract not in RETRACTIONS:
+            raise ValueError(f"retract must be one of {RETRACTIONS}, got {retract!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.weight_decay = float(weight_decay)
+        self.lr = None if lr is None else float(lr)
+        self.retract = retract
+        self.owns_step_size = self.lr is not None
+        self.orthonormal = retract != "none"
+
+    def orthogonalize(self, direction: Any) -> Any:
+        raise NotImplementedError
+
+    def init_state(self, W: Any) -> Any:
+        return array_namespace(W).zeros_like(W)
+
+    def step(self, W: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]:
+        xp = array_namespace(W, grad)
+        buffer = self.momentum * state + grad
+        direction = grad + self.momentum * buffer if self.nesterov else buffer
+        ortho = self.orthogonalize(direction)
+        if self.lr is None:
+            step_size = lr * xp.sum(ortho * direction) / min(W.shape)
+            decay = lr * self.weight_decay
+        else:
+            step_size = self.lr
+            decay = self.lr * self.weight_decay
+        new = W - step_size * ortho
+        if decay:
+            new = new - decay * W
+        if self.retract == "qr":
+            new = qr_orthonormal(new)
+        elif self.retract == "polar":
+            new = polar_svd(new)
+        return new, buffer

@@ -1,0 +1,100 @@
+"""LSRTR-M: the Muon step on each factor matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from lsr_arrayapi.orthogonalize import newton_schulz, ns_coefficient_table, polar_eig, polar_svd
+from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonnegative
+
+ORTHOGONALIZERS = ("newton_schulz", "eig", "svd")
+
+#: ``preset="paper"``: LSRTR-M exactly as its authors' code runs it (experiments.md section 4).
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": {
+        "orthogonalizer": "eig",
+        "eps": 1e-4,
+        "momentum": 0.1,
+        "lr": 0.05,
+        "weight_decay": 1e-3,
+        "retract": "none",
+    }
+}
+
+
+class MuonRule(MomentumOrthogonalizedRule):
+    """Momentum, then orthogonalize the momentum, then step (LSRTR-M).
+
+    Parameters
+    ----------
+    orthogonalizer : ``"newton_schulz"`` (Muon proper; matrix products only),
+        ``"eig"`` (regularized exact polar with ``eps``, the authors' code) or
+        ``"svd"`` (exact polar).
+    ns_coefficients, ns_steps : Newton-Schulz schedule name (``"polar_express"``,
+        ``"muon"``, ``"classic"``) or a ``(T, 3)`` table, and its step count.
+    momentum, nesterov, weight_decay, lr, retract : see
+        :class:`~lsr_arrayapi.rules._momentum.MomentumOrthogonalizedRule`.
+    preset : ``"paper"`` reproduces the authors' LSRTR-M (eig, eps=1e-4,
+        momentum 0.1, lr 0.05, weight decay 1e-3, no retraction); explicit
+        options override it.
+    """
+
+    name: ClassVar[str] = "muon"
+
+    def __init__(
+        self,
+        *,
+        preset: str | None = None,
+        orthogonalizer: str | None = None,
+        eps: float | None = None,
+        ns_coefficients: str | Sequence[Sequence[float]] | None = None,
+        ns_steps: int | None = None,
+        momentum: float | None = None,
+        nesterov: bool | None = None,
+        weight_decay: float | None = None,
+        lr: float | None = None,
+        retract: str | None = None,
+    ) -> None:
+        if preset is not None and preset not in PRESETS:
+            raise ValueError(f"unknown muon preset {preset!r}; known: {sorted(PRESETS)}")
+        given = {
+            "orthogonalizer": orthogonalizer,
+            "eps": eps,
+            "momentum": momentum,
+            "nesterov": nesterov,
+            "weight_decay": weight_decay,
+            "lr": lr,
+            "retract": retract,
+        }
+        options = {
+            **self._defaults,
+            "orthogonalizer": "newton_schulz",
+            "eps": 1e-4,
+            **(PRESETS[preset] if preset else {}),
+            **{key: value for key, value in given.items() if value is not None},
+        }
+        super().__init__(
+            momentum=options["momentum"],
+            nesterov=options["nesterov"],
+            weight_decay=options["weight_decay"],
+            lr=options["lr"],
+            retract=options["retract"],
+        )
+        if options["orthogonalizer"] not in ORTHOGONALIZERS:
+            raise ValueError(
+                f"orthogonalizer must be one of {ORTHOGONALIZERS}, got {options['orthogonalizer']!r}"
+            )
+        check_nonnegative(eps=options["eps"])
+        self.orthogonalizer = options["orthogonalizer"]
+        self.eps = float(options["eps"])
+        self.ns_coefficients = "polar_express" if ns_coefficients is None else ns_coefficients
+        self.ns_steps = ns_steps
+        ns_coefficient_table(self.ns_coefficients, ns_steps)  # validate early
+
+    def orthogonalize(self, direction: Any) -> Any:
+        if self.orthogonalizer == "eig":
+            return polar_eig(direction, eps=self.eps)
+        if self.orthogonalizer == "svd":
+            return polar_svd(direction)
+        return newton_schulz(direction, self.ns_coefficients, self.ns_steps)

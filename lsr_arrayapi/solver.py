@@ -1,0 +1,344 @@
+"""The block-coordinate solver: LSRTR and its variants, for any rule and family.
+
+One outer iteration visits, in the paper's Gauss-Seidel order, every factor
+``B_k^s`` (s outer, k inner) and then the core G (and the intercept).  Each
+factor block costs two passes over X: ``R = sum_i r_i X_i`` for its gradient and
+``eta = <X_i, B>`` at the trial point, which the next block reuses.
+
+Step sizes (``lr=None``, the default): each factor block keeps its own step,
+set from the curvature measured along its last step (the exact line-search
+step of the local quadratic model) and safeguarded by Armijo backtracking, so
+no tuning is needed and Poisson's unbounded curvature cannot blow up the fit.
+The core and intercept move linearly, so they take an exact line search at
+O(n) per trial.  A float ``lr`` is a fixed step for every block (the paper's
+setting, no safeguard).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sklearn.exceptions import ConvergenceWarning
+
+from lsr_arrayapi._backends import RandomState, host_rng
+from lsr_arrayapi.design import Design, InMemoryDesign
+from lsr_arrayapi.init import (
+    INIT_STRATEGIES,
+    check_start_shapes,
+    random_factors,
+    spectral_factors,
+    warm_start,
+)
+from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, lsr_term
+from lsr_arrayapi.objective import Objective
+from lsr_arrayapi.plugins import get_family_class, get_rule_class
+from lsr_arrayapi.validation import (
+    check_ranks,
+    check_sample_weight,
+    check_solver_options,
+    check_X,
+    check_y,
+)
+
+_ARMIJO = 1e-4
+_MAX_BACKTRACKS = 30
+_DIVERGED = 1e8
+
+
+@dataclass
+class LSRFit:
+    """A fitted (or in-progress) LSR model; arrays live in X's namespace and device.
+
+    ``core`` has shape ``r``, ``factors[s][k]`` shape ``(d_k, r_k)``;
+    ``history`` holds per-iteration ``loss`` (penalized objective) and
+    cumulative ``time`` in seconds (entry 0 is the start).
+    """
+
+    core: Any
+    factors: list[list[Any]]
+    intercept: float
+    n_iter: int = 0
+    converged: bool = False
+    history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "time": []})
+
+    @property
+    def coef(self) -> Any:
+        """The coefficient tensor B, shape ``d``."""
+        return lsr_tensor(self.core, self.factors)
+
+
+def make_rule(rule: str | Any, rule_options: Mapping[str, Any] | None, rng: Any) -> Any:
+    """Instantiate a rule by name (or pass an instance through), checking option names."""
+    options = dict(rule_options or {})
+    if not isinstance(rule, str):
+        if options:
+            raise ValueError("rule_options only apply when rule is given by name")
+        return rule
+    cls = get_rule_class(rule)
+    parameters = inspect.signature(cls).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    unknown = sorted(set(options) - set(parameters) - {"random_state"})
+    if unknown and not takes_any:
+        accepted = sorted(p for p in parameters if p != "random_state")
+        raise ValueError(f"unknown option(s) {unknown} for rule {rule!r}; accepted: {accepted}")
+    if "random_state" in parameters and "random_state" not in options:
+        options["random_state"] = rng
+    return cls(**options)
+
+
+def make_family(family: str | Any) -> Any:
+    return get_family_class(family)() if isinstance(family, str) else family
+
+
+class _Solver:
+    """Mutable state of one fit: factors, core, per-term tensors, coef, eta."""
+
+    def __init__(self, design: Design, objective: Objective, rule: Any, lr: float | None,
+                 fit_intercept: bool, xp: Any) -> None:
+        self.design, self.objective, self.rule, self.xp = design, objective, rule, xp
+        self.fixed_lr = lr
+        self.fit_intercept = fit_intercept
+
+    # -- state -------------------------------------------------------------
+    def start(self, core: Any, factors: list[list[Any]], intercept: float) -> None:
+        self.core, self.factors, self.intercept = core, [list(t) for t in factors], intercept
+        self.states = [[self.rule.init_state(W) for W in term] for term in self.factors]
+        self.terms = [lsr_term(core, term) for term in self.factors]
+        self.coef = self._sum(self.terms)
+        self.eta = self.design.forward(self.coef) + intercept
+        self.value = self._checked_value(self.eta, self.coef)
+        self.steps = [[None for _ in term] for term in self.factors]
+
+    def _sum(self, arrays: Sequence[Any]) -> Any:
+        total = arrays[0]
+        for a in arrays[1:]:
+            total = total + a
+        return total
+
+    def _checked_value(self, eta: Any, coef: Any) -> float:
+        value = self.objective.value(eta, coef)
+        if not math.isfinite(value):
+            value = math.inf
+        return value
+
+    def residual_tensor(self) -> Any:
+        grad = self.design.adjoint(self.objective.sample_gradient(self.eta))
+        if self.objective.alpha:
+            grad = grad + self.objective.alpha * self.coef
+        return grad
+
+    # -- blocks ------------------------------------------------------------
+    def update_factor(self, s: int, k: int) -> None:
+        xp = self.xp
+        W = self.factors[s][k]
+        grad = factor_gradient(self.residual_tensor(), self.core, self.factors[s], k)
+        accept_any = self.fixed_lr is not None or getattr(self.rule, "owns_step_size", False)
+        lr = self.fixed_lr if self.fixed_lr is not None else self._initial_step(s, k, grad)
+        state, restarted = self.states[s][k], False
+        for _ in range(_MAX_BACKTRACKS):
+            new_W, new_state = self.rule.step(W, grad, state, lr)
+            delta = new_W - W
+            predicted = -float(xp.sum(grad * delta))
+            if not accept_any and not predicted > 0:
+                if restarted or state is None:
+                    break  # zero gradient on the manifold: nothing to gain
+                # not a descent direction (stale momentum): restart the rule's state
+                state, restarted = self.rule.init_state(W), True
+                continue
+            term = lsr_term(self.core, [new_W if j == k else B for j, B in enumerate(self.factors[s])])
+            coef = self.coef - self.terms[s] + term
+            eta = self.design.forward(coef) + self.intercept
+            value = self._checked_value(eta, coef)
+            if accept_any or value <= self.value - _ARMIJO * predicted:
+                if accept_any and value > _DIVERGED * (abs(self.start_value) + 1):
+                    raise FloatingPointError(
+                        f"the fit diverged (objective {value:.3g}); lower lr or use lr=None"
+                    )
+                if not accept_any:
+                    self.steps[s][k] = lr * _model_step_ratio(predicted, value - self.value + predicted)
+                self.factors[s][k], self.states[s][k] = new_W, new_state
+                self.terms[s], self.coef, self.eta, self.value = term, coef, eta, value
+                return
+            lr *= 0.5
+        self.steps[s][k] = lr  # no acceptable step: a stationary block, to precision
+
+    def _initial_step(self, s: int, k: int, grad: Any) -> float:
+        step = self.steps[s][k]
+        if step is not None:
+            return step
+        # A first guess from the curvature of the family times that of the core
+        # unfolding; the measured curvature takes over after one step.
+        xp = self.xp
+        curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
+        core_norm = float(xp.sum(self.core * self.core))
+        return 1.0 / (curvature * max(core_norm, 1e-12) * self.data_scale)
+
+    def update_core(self) -> None:
+        xp = self.xp
+        direction = -core_gradient(self.residual_tensor(), self.factors)
+        d_coef = lsr_tensor(direction, self.factors)
+        d_eta = self.design.forward(d_coef)
+        if self.fixed_lr is not None:
+            t = self.fixed_lr
+        else:
+            norm2 = float(xp.sum(direction * direction))
+            curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
+            denom = curvature * float(xp.sum(d_eta * d_eta)) / self.objective.n + self.objective.alpha * float(
+                xp.sum(d_coef * d_coef)
+            )
+            t0 = norm2 / denom if denom > 0 else 1.0
+            t = self.objective.line_search(self.eta, self.coef, d_eta, d_coef, t0)
+        self.core = self.core + t * direction
+        self.terms = [lsr_term(self.core, term) for term in self.factors]
+        self.coef = self.coef + t * d_coef
+        self.eta = self.eta + t * d_eta
+        if self.fit_intercept:
+            self.update_intercept()
+        self.value = self._checked_value(self.eta, self.coef)
+        if self.fixed_lr is not None and self.value > _DIVERGED * (abs(self.start_value) + 1):
+            raise FloatingPointError(f"the fit diverged (objective {self.value:.3g}); lower lr")
+
+    def update_intercept(self) -> None:
+        xp = self.xp
+        ones = xp.ones_like(self.eta)
+        slope = float(xp.sum(self.objective.sample_gradient(self.eta)))
+        curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
+        t = self.objective.line_search(self.eta, self.coef, -slope * ones, None, 1.0 / curvature)
+        self.intercept -= t * slope
+        self.eta = self.eta - (t * slope) * ones
+
+    def snapshot(self, n_iter: int, converged: bool, history: dict[str, list[float]]) -> LSRFit:
+        return LSRFit(self.core, [list(t) for t in self.factors], self.intercept, n_iter, converged, history)
+
+
+def _model_step_ratio(predicted: float, curvature_term: float) -> float:
+    """Scale of the step that minimizes ``f - t P + t^2 C`` (C measured), clipped to [1/4, 4]."""
+    if curvature_term <= 0:
+        return 4.0
+    return min(4.0, max(0.25, predicted / (2.0 * curvature_term)))
+
+
+def fit_lsr(
+    X: Any,
+    y: Any,
+    *,
+    ranks: int | Sequence[int],
+    separation_rank: int = 1,
+    family: str | Any = "gaussian",
+    rule: str | Any = "qr",
+    rule_options: Mapping[str, Any] | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-6,
+    lr: float | None = None,
+    alpha: float = 0.0,
+    fit_intercept: bool = False,
+    sample_weight: Any = None,
+    init: str | Mapping[str, Any] | Any = "spectral",
+    random_state: RandomState = None,
+    callback: Callable[[int, LSRFit], bool | None] | None = None,
+    verbose: int = 0,
+) -> LSRFit:
+    """Fit a low-separation-rank tensor GLM by block coordinate descent.
+
+    Parameters
+    ----------
+    X : array, shape ``(n, d_1, ..., d_K)``, K >= 2, of any array-API namespace.
+    y : array-like, shape ``(n,)``; moved to X's namespace and device.
+    ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
+    family : registered family name or family object.
+    rule : registered update-rule name (``"qr"``, ``"polar"``, ``"muon"``,
+        ``"randomized_polar"``, plugins) or rule object; ``rule_options`` its keywords.
+    max_iter, tol : stop after ``max_iter`` outer iterations or when
+        ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
+    lr : None (adaptive, safeguarded) or a fixed step for every block.
+    alpha : ridge penalty ``alpha/2 ||B||_F^2``.
+    init : ``"spectral"``, ``"random"`` or a warm start with ``core``/``factors``.
+    random_state : seed for every random draw (starts, sketches).
+    callback : ``callback(iteration, fit)`` after each outer iteration; return
+        True to stop.
+
+    Returns
+    -------
+    LSRFit with ``core``, ``factors``, ``intercept``, ``coef``, ``n_iter``,
+    ``converged`` and ``history``.
+    """
+    xp, X = check_X(X)
+    y = check_y(y, X, xp=xp)
+    weights = check_sample_weight(sample_weight, X, xp=xp)
+    sample_shape = tuple(int(d) for d in X.shape[1:])
+    ranks = check_ranks(ranks, sample_shape, separation_rank)
+    check_solver_options(max_iter=max_iter, tol=tol, alpha=alpha, lr=lr)
+    family_obj = make_family(family)
+    family_obj.validate(y)
+    rng = host_rng(random_state)
+    rule_obj = make_rule(rule, rule_options, rng)
+    if isinstance(init, str) and init not in INIT_STRATEGIES:
+        raise ValueError(f"unknown init {init!r}; use one of {INIT_STRATEGIES} or a warm start")
+
+    started = time.perf_counter()
+    design = InMemoryDesign(X)
+    objective = Objective(family_obj, y, weights, alpha)
+    solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
+    core, factors, intercept = _initial_point(solver, init, ranks, int(separation_rank), rng, X, xp)
+    solver.start(core, factors, intercept)
+    solver.start_value = solver.value
+    solver.data_scale = float(xp.sum(design.flat * design.flat)) / (design.n_samples * design.n_features)
+    history = {"loss": [solver.value], "time": [time.perf_counter() - started]}
+
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, int(max_iter) + 1):
+        previous = solver.coef
+        for s in range(int(separation_rank)):
+            for k in range(len(ranks)):
+                solver.update_factor(s, k)
+        solver.update_core()
+        history["loss"].append(solver.value)
+        history["time"].append(time.perf_counter() - started)
+        change = float(xp.linalg.vector_norm(xp.reshape(solver.coef - previous, (-1,))))
+        size = float(xp.linalg.vector_norm(xp.reshape(solver.coef, (-1,))))
+        if verbose:
+            print(f"iter {n_iter:4d}  loss {solver.value:.6e}  rel. change {change / max(size, 1e-300):.2e}")
+        converged = change <= tol * size
+        if callback is not None and callback(n_iter, solver.snapshot(n_iter, converged, history)):
+            break
+        if converged:
+            break
+    if not converged and max_iter > 0 and n_iter == max_iter:
+        warnings.warn(
+            f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "
+            "increase max_iter or loosen tol",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return solver.snapshot(n_iter, converged, history)
+
+
+def _initial_point(solver: _Solver, init: Any, ranks: tuple[int, ...], S: int, rng: Any, X: Any, xp: Any):
+    """Factors from the init strategy; core and intercept by exact line searches from zero."""
+    design, objective = solver.design, solver.objective
+    sample_shape = design.sample_shape
+    if not isinstance(init, str):
+        core, factors, intercept = warm_start(init, xp=xp, like=X)
+        check_start_shapes(core, factors, sample_shape, ranks, S)
+        return core, factors, 0.0 if intercept is None else intercept
+    zero_core = xp.zeros(ranks, dtype=X.dtype, device=design.device)
+    solver.start(zero_core, random_factors(rng, sample_shape, ranks, S, xp=xp, like=X), 0.0)
+    if solver.fit_intercept:
+        solver.update_intercept()
+    if init == "spectral":
+        gradient = objective.sample_gradient(solver.eta)
+        moment = design.adjoint(gradient - xp.mean(gradient))
+        solver.factors = spectral_factors(moment, ranks, S, rng, xp=xp)
+    solver.start(zero_core, solver.factors, solver.intercept)
+    solver.start_value = solver.value
+    fixed, solver.fixed_lr = solver.fixed_lr, None
+    solver.update_core()  # exact line search for the core's scale
+    solver.fixed_lr = fixed
+    return solver.core, solver.factors, solver.intercept

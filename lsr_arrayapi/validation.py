@@ -1,0 +1,101 @@
+"""Input checks with clear messages, run before any work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from array_api_compat import is_array_api_obj
+
+from lsr_arrayapi._namespace import array_namespace, as_float_array, follow
+
+
+def check_X(X: Any) -> tuple[Any, Any]:
+    """Return ``(xp, X)`` for samples of shape ``(n, d_1, ..., d_K)``, K >= 2, real floating."""
+    if not is_array_api_obj(X):
+        import array_api_compat.numpy as np_compat
+
+        try:
+            X = np_compat.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"X must be an array, got {type(X).__name__}") from exc
+    xp = array_namespace(X)
+    if xp.isdtype(X.dtype, "complex floating"):
+        raise TypeError(f"X must be real, got complex dtype {X.dtype}")
+    if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"X must be numeric, got dtype {X.dtype}")
+    if X.ndim < 3:
+        raise ValueError(
+            "X must have shape (n_samples, d_1, ..., d_K) with K >= 2 tensor modes; "
+            f"got an array of shape {tuple(X.shape)}"
+        )
+    if X.shape[0] < 2:
+        raise ValueError(f"need at least 2 samples, got n_samples={X.shape[0]}")
+    X = as_float_array(X, xp=xp)
+    if not bool(xp.all(xp.isfinite(X))):
+        raise ValueError("X contains NaN or infinite values")
+    return xp, X
+
+
+def check_y(y: Any, X: Any, *, xp: Any) -> Any:
+    """Return y as a 1-D float array of length n on X's namespace, dtype and device."""
+    if y is None:
+        raise ValueError("y is required")
+    y = follow(y, X, xp=xp)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {tuple(y.shape)}")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} entries but X has {X.shape[0]} samples")
+    if xp.isdtype(y.dtype, "complex floating") or not xp.isdtype(
+        y.dtype, ("real floating", "integral", "bool")
+    ):
+        raise TypeError(f"y must be real numbers, got dtype {y.dtype}")
+    y = xp.astype(y, X.dtype)
+    if not bool(xp.all(xp.isfinite(y))):
+        raise ValueError("y contains NaN or infinite values")
+    return y
+
+
+def check_sample_weight(sample_weight: Any, X: Any, *, xp: Any) -> Any:
+    """Return weights normalized to sum 1 (``(n,)``), or None."""
+    if sample_weight is None:
+        return None
+    weight = follow(sample_weight, X, xp=xp, dtype=X.dtype)
+    if weight.ndim != 1 or weight.shape[0] != X.shape[0]:
+        raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {tuple(weight.shape)}")
+    if not bool(xp.all(xp.isfinite(weight))) or bool(xp.any(weight < 0)):
+        raise ValueError("sample_weight must be finite and non-negative")
+    total = xp.sum(weight)
+    if not float(total) > 0:
+        raise ValueError("sample_weight sums to zero")
+    return weight / total
+
+
+def check_ranks(
+    ranks: int | Sequence[int], sample_shape: tuple[int, ...], separation_rank: int
+) -> tuple[int, ...]:
+    """Validate ranks against the sample shape; an int means the same rank for every mode."""
+    if isinstance(ranks, int):
+        ranks = (ranks,) * len(sample_shape)
+    ranks = tuple(ranks)
+    if len(ranks) != len(sample_shape):
+        raise ValueError(
+            f"ranks has {len(ranks)} entries but the samples have {len(sample_shape)} modes "
+            f"(sample shape {sample_shape})"
+        )
+    for k, (rank, dim) in enumerate(zip(ranks, sample_shape, strict=True)):
+        if int(rank) != rank or not 1 <= rank <= dim:
+            raise ValueError(f"ranks[{k}] = {rank} must be an integer in [1, d_{k + 1} = {dim}]")
+    if int(separation_rank) != separation_rank or separation_rank < 1:
+        raise ValueError(f"separation_rank must be an integer >= 1, got {separation_rank}")
+    return tuple(int(r) for r in ranks)
+
+
+def check_solver_options(*, max_iter: int, tol: float, alpha: float, lr: float | None) -> None:
+    if int(max_iter) != max_iter or max_iter < 0:
+        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    for name, value in (("tol", tol), ("alpha", alpha)):
+        if not value >= 0:
+            raise ValueError(f"{name} must be >= 0, got {value!r}")
+    if lr is not None and not lr > 0:
+        raise ValueError(f"lr must be > 0 or None (adaptive), got {lr!r}")
