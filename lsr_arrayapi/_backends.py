@@ -44,4 +44,28 @@ def to_host(x: Any) -> np.ndarray:
         return x.get()
     if type(x).__module__.startswith("torch"):
         return x.detach().cpu().numpy()
+    if type(x).__module__.startswith("array_api_strict"):
+        import array_api_strict
+
+        x = x.to_device(array_api_strict.Device("CPU_DEVICE"))
     return np.asarray(x)
+
+
+def encode_binary_labels(y: Any, classes: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Host label encoding for labels that are not numeric arrays of X's namespace
+    (strings, lists, booleans).  Returns ``(classes, codes)`` with codes in {0, 1}."""
+    labels = np.asarray(to_host(y) if not isinstance(y, list | tuple) else y)
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {labels.shape}")
+    if classes is None:
+        classes = np.unique(labels)
+        if classes.size != 2:
+            raise ValueError(
+                f"LSRClassifier is a binary classifier; y has {classes.size} class(es): {classes.tolist()[:10]}"
+            )
+    unknown = ~np.isin(labels, classes)
+    if unknown.any():
+        raise ValueError(
+            f"y has labels not seen in fit: {np.unique(labels[unknown]).tolist()[:10]}"
+        )
+    return classes, (labels == classes[1]).astype(np.float64)

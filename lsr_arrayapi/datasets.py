@@ -39,7 +39,10 @@ def _orthonormal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
 
 
 def true_lsr(
-    sample_shape: Sequence[int], ranks: Sequence[int], separation_rank: int, rng: np.random.Generator
+    sample_shape: Sequence[int],
+    ranks: Sequence[int],
+    separation_rank: int,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, list[list[np.ndarray]], np.ndarray]:
     """Core ``N(0,1)/sqrt(prod r)``, factors the first r_k columns of a sign-fixed QR of a Gaussian."""
     core = rng.standard_normal(tuple(ranks)) / np.sqrt(np.prod(ranks))
@@ -86,7 +89,9 @@ def make_lsr_problem(
     elif family == "poisson":
         y = rng.poisson(np.exp(eta)).astype(float)
     else:
-        raise ValueError(f"unknown family {family!r}; synthetic data exists for gaussian, logistic, poisson")
+        raise ValueError(
+            f"unknown family {family!r}; synthetic data exists for gaussian, logistic, poisson"
+        )
     if xp is None:
         import array_api_compat.numpy as xp
     dtype = xp.float64 if dtype is None else dtype
@@ -95,6 +100,10 @@ def make_lsr_problem(
         return xp.asarray(a, dtype=dtype, device=device)
 
     return LSRProblem(
-        X=put(X), y=put(y), coef=put(coef), core=put(core),
-        factors=[[put(f) for f in term] for term in factors], family=family,
+        X=put(X),
+        y=put(y),
+        coef=put(coef),
+        core=put(core),
+        factors=[[put(f) for f in term] for term in factors],
+        family=family,
     )

@@ -20,6 +20,8 @@ class Design(Protocol):
 
     n_samples: int
     sample_shape: tuple[int, ...]
+    dtype: Any
+    device: Any
 
     def forward(self, coef: Any) -> Any:
         """``<X_i, coef>`` for every sample: coef of shape ``d`` -> ``(n,)``."""
@@ -27,6 +29,10 @@ class Design(Protocol):
 
     def adjoint(self, weights: Any) -> Any:
         """``sum_i weights_i X_i``: ``(n,)`` -> shape ``d``."""
+        ...
+
+    def squared_norms(self) -> Any:
+        """``||X_i||_F^2`` for every sample, ``(n,)`` (used once, for the first step size)."""
         ...
 
 
@@ -54,3 +60,7 @@ class InMemoryDesign:
     def adjoint(self, weights: Any) -> Any:
         self.passes += 1
         return self.xp.reshape(self.xp.matmul(weights, self.flat), self.sample_shape)
+
+    def squared_norms(self) -> Any:
+        self.passes += 1
+        return self.xp.vecdot(self.flat, self.flat)

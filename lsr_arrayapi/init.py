@@ -23,18 +23,25 @@ from lsr_arrayapi.orthogonalize import qr_orthonormal
 INIT_STRATEGIES = ("spectral", "random")
 
 
-def random_orthonormal(
-    rng: Generator, rows: int, cols: int, *, xp: Any, like: Any
-) -> Any:
+def random_orthonormal(rng: Generator, rows: int, cols: int, *, xp: Any, like: Any) -> Any:
     """A ``(rows, cols)`` matrix with orthonormal columns, Haar-distributed."""
     return qr_orthonormal(standard_normal(rng, (rows, cols), xp=xp, like=like))
 
 
 def random_factors(
-    rng: Generator, sample_shape: tuple[int, ...], ranks: tuple[int, ...], S: int, *, xp: Any, like: Any
+    rng: Generator,
+    sample_shape: tuple[int, ...],
+    ranks: tuple[int, ...],
+    S: int,
+    *,
+    xp: Any,
+    like: Any,
 ) -> list[list[Any]]:
     return [
-        [random_orthonormal(rng, d, r, xp=xp, like=like) for d, r in zip(sample_shape, ranks, strict=True)]
+        [
+            random_orthonormal(rng, d, r, xp=xp, like=like)
+            for d, r in zip(sample_shape, ranks, strict=True)
+        ]
         for _ in range(S)
     ]
 
@@ -59,7 +66,11 @@ def spectral_factors(
 
 def warm_start(start: Any, *, xp: Any, like: Any) -> tuple[Any, list[list[Any]], float | None]:
     """Unpack a user start (mapping or object with ``core``/``factors``/``intercept``)."""
-    get = start.get if isinstance(start, Mapping) else lambda key, default=None: getattr(start, key, default)
+    get = (
+        start.get
+        if isinstance(start, Mapping)
+        else lambda key, default=None: getattr(start, key, default)
+    )
     core, factors = get("core"), get("factors")
     if core is None or factors is None:
         raise ValueError("a warm start needs 'core' and 'factors'")
@@ -70,7 +81,11 @@ def warm_start(start: Any, *, xp: Any, like: Any) -> tuple[Any, list[list[Any]],
 
 
 def check_start_shapes(
-    core: Any, factors: list[list[Any]], sample_shape: tuple[int, ...], ranks: tuple[int, ...], S: int
+    core: Any,
+    factors: list[list[Any]],
+    sample_shape: tuple[int, ...],
+    ranks: tuple[int, ...],
+    S: int,
 ) -> None:
     if tuple(core.shape) != ranks:
         raise ValueError(f"warm-start core has shape {tuple(core.shape)}, expected ranks {ranks}")

@@ -38,10 +38,13 @@ class Objective:
 
     def sample_gradient(self, eta: Any) -> Any:
         """``d value / d eta`` (n,): the weights ``r_i`` of the residual tensor ``sum_i r_i X_i``."""
-        grad = self.family.grad(eta, self.y)
+        return self.sample_weights() * self.family.grad(eta, self.y)
+
+    def sample_weights(self) -> Any:
+        """The weights ``w_i`` (summing to 1) of the data loss, ``(n,)``."""
         if self.weights is None:
-            return grad / self.n
-        return self.weights * grad
+            return self.xp.ones_like(self.y) / self.n
+        return self.weights
 
     def slope(self, eta: Any, coef: Any, d_eta: Any, d_coef: Any | None) -> float:
         """Directional derivative along ``(d_eta, d_coef)``."""

@@ -58,8 +58,10 @@ NS_SCHEDULES: dict[str, NSSchedule] = {
     # Polar Express (Amsel et al. 2025), degree 5, l = 1e-3, with the
     # finite-precision safety factor p(x / 1.01) on all but the last polynomial.
     "polar_express": NSSchedule(
-        tuple((a / _SAFETY, b / _SAFETY**3, c / _SAFETY**5) for a, b, c in _PE_RAW[:-1])
-        + (_PE_RAW[-1],),
+        (
+            *((a / _SAFETY, b / _SAFETY**3, c / _SAFETY**5) for a, b, c in _PE_RAW[:-1]),
+            _PE_RAW[-1],
+        ),
         norm_scale=_SAFETY,
         default_steps=8,
     ),
@@ -156,7 +158,9 @@ def newton_schulz(
     """
     xp = array_namespace(matrix)
     if _tall(matrix) and matrix.shape[-2] != matrix.shape[-1]:
-        return xp.matrix_transpose(newton_schulz(xp.matrix_transpose(matrix), coefficients, steps, eps=eps))
+        return xp.matrix_transpose(
+            newton_schulz(xp.matrix_transpose(matrix), coefficients, steps, eps=eps)
+        )
     rows, norm_scale = ns_coefficient_table(coefficients, steps)
     norm = xp.linalg.matrix_norm(matrix, ord="fro", keepdims=True)
     x = matrix / xp.clip(norm_scale * norm, min=eps)
@@ -203,5 +207,20 @@ def randomized_polar(
     u, s, vh = xp.linalg.svd(small, full_matrices=False)
     if rtol is None:
         rtol = 100 * float(xp.finfo(matrix.dtype).eps) * max(m, n)
-    keep = xp.astype((s > rtol * s[..., :1]) & (xp.arange(s.shape[-1], device=device(s)) < rank), s.dtype)
+    keep = xp.astype(
+        (s > rtol * s[..., :1]) & (xp.arange(s.shape[-1], device=device(s)) < rank), s.dtype
+    )
     return xp.matmul(xp.matmul(basis, u * keep[..., None, :]), vh)
+
+
+def project_tangent(W: Any, G: Any) -> Any:
+    """Project ``G`` onto the tangent space of the Stiefel manifold at ``W`` (``W^T W = I``).
+
+    ``G - W sym(W^T G)``: the Riemannian gradient for the embedded metric.  A QR
+    retraction of ``W - lr G`` with the raw Euclidean ``G`` is not always a descent
+    step (its first-order change is ``sum_{i>j} A_ij (A_ij - A_ji)``, ``A = W^T G``,
+    which can be negative); with the projected gradient it is.
+    """
+    xp = array_namespace(W, G)
+    inner = xp.matmul(xp.matrix_transpose(W), G)
+    return G - 0.5 * xp.matmul(W, inner + xp.matrix_transpose(inner))

@@ -52,6 +52,9 @@ def unregister_plugin(plugin: Any = None, name: str | None = None) -> None:
     _registry.cache_clear()
 
 
+_SINGULAR = {"rules": "rule", "families": "family"}
+
+
 @cache
 def _registry(kind: str) -> dict[str, type]:
     hook = get_plugin_manager().hook
@@ -63,10 +66,10 @@ def _registry(kind: str) -> dict[str, type]:
         for cls in classes:
             name = getattr(cls, "name", None)
             if not isinstance(name, str) or not name:
-                raise TypeError(f"{kind[:-1]} class {cls!r} has no string attribute 'name'")
+                raise TypeError(f"{_SINGULAR[kind]} class {cls!r} has no string attribute 'name'")
             if name in found and found[name] is not cls and not getattr(cls, "replace", False):
                 raise ValueError(
-                    f"{kind[:-1]} name {name!r} is registered twice ({found[name]!r} and {cls!r}); "
+                    f"{_SINGULAR[kind]} name {name!r} is registered twice ({found[name]!r} and {cls!r}); "
                     "set the class attribute replace = True to override"
                 )
             found[name] = cls
@@ -94,5 +97,5 @@ def get_family_class(name: str) -> type:
 def _lookup(kind: str, name: str) -> type:
     table = _registry(kind)
     if name not in table:
-        raise ValueError(f"unknown {kind[:-1]} {name!r}; available: {sorted(table)}")
+        raise ValueError(f"unknown {_SINGULAR[kind]} {name!r}; available: {sorted(table)}")
     return table[name]

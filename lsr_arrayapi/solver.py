@@ -99,11 +99,24 @@ def make_family(family: str | Any) -> Any:
 class _Solver:
     """Mutable state of one fit: factors, core, per-term tensors, coef, eta."""
 
-    def __init__(self, design: Design, objective: Objective, rule: Any, lr: float | None,
-                 fit_intercept: bool, xp: Any) -> None:
+    def __init__(
+        self,
+        design: Design,
+        objective: Objective,
+        rule: Any,
+        lr: float | None,
+        fit_intercept: bool,
+        xp: Any,
+    ) -> None:
         self.design, self.objective, self.rule, self.xp = design, objective, rule, xp
         self.fixed_lr = lr
         self.fit_intercept = fit_intercept
+        self.start_value = math.inf
+        # mean squared entry of the samples: the data's share of the first step size
+        sq_norms = design.squared_norms()
+        self.data_scale = float(xp.sum(objective.sample_weights() * sq_norms)) / math.prod(
+            design.sample_shape
+        )
 
     # -- state -------------------------------------------------------------
     def start(self, core: Any, factors: list[list[Any]], intercept: float) -> None:
@@ -113,7 +126,8 @@ class _Solver:
         self.coef = self._sum(self.terms)
         self.eta = self.design.forward(self.coef) + intercept
         self.value = self._checked_value(self.eta, self.coef)
-        self.steps = [[None for _ in term] for term in self.factors]
+        self.start_value = min(self.start_value, self.value)
+        self.steps: list[list[float | None]] = [[None for _ in term] for term in self.factors]
 
     def _sum(self, arrays: Sequence[Any]) -> Any:
         total = arrays[0]
@@ -151,7 +165,9 @@ class _Solver:
                 # not a descent direction (stale momentum): restart the rule's state
                 state, restarted = self.rule.init_state(W), True
                 continue
-            term = lsr_term(self.core, [new_W if j == k else B for j, B in enumerate(self.factors[s])])
+            term = lsr_term(
+                self.core, [new_W if j == k else B for j, B in enumerate(self.factors[s])]
+            )
             coef = self.coef - self.terms[s] + term
             eta = self.design.forward(coef) + self.intercept
             value = self._checked_value(eta, coef)
@@ -161,7 +177,9 @@ class _Solver:
                         f"the fit diverged (objective {value:.3g}); lower lr or use lr=None"
                     )
                 if not accept_any:
-                    self.steps[s][k] = lr * _model_step_ratio(predicted, value - self.value + predicted)
+                    self.steps[s][k] = lr * _model_step_ratio(
+                        predicted, value - self.value + predicted
+                    )
                 self.factors[s][k], self.states[s][k] = new_W, new_state
                 self.terms[s], self.coef, self.eta, self.value = term, coef, eta, value
                 return
@@ -189,9 +207,9 @@ class _Solver:
         else:
             norm2 = float(xp.sum(direction * direction))
             curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
-            denom = curvature * float(xp.sum(d_eta * d_eta)) / self.objective.n + self.objective.alpha * float(
-                xp.sum(d_coef * d_coef)
-            )
+            denom = curvature * float(
+                xp.sum(d_eta * d_eta)
+            ) / self.objective.n + self.objective.alpha * float(xp.sum(d_coef * d_coef))
             t0 = norm2 / denom if denom > 0 else 1.0
             t = self.objective.line_search(self.eta, self.coef, d_eta, d_coef, t0)
         self.core = self.core + t * direction
@@ -214,7 +232,9 @@ class _Solver:
         self.eta = self.eta - (t * slope) * ones
 
     def snapshot(self, n_iter: int, converged: bool, history: dict[str, list[float]]) -> LSRFit:
-        return LSRFit(self.core, [list(t) for t in self.factors], self.intercept, n_iter, converged, history)
+        return LSRFit(
+            self.core, [list(t) for t in self.factors], self.intercept, n_iter, converged, history
+        )
 
 
 def _model_step_ratio(predicted: float, curvature_term: float) -> float:
@@ -287,8 +307,6 @@ def fit_lsr(
     solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
     core, factors, intercept = _initial_point(solver, init, ranks, int(separation_rank), rng, X, xp)
     solver.start(core, factors, intercept)
-    solver.start_value = solver.value
-    solver.data_scale = float(xp.sum(design.flat * design.flat)) / (design.n_samples * design.n_features)
     history = {"loss": [solver.value], "time": [time.perf_counter() - started]}
 
     converged = False
@@ -304,7 +322,9 @@ def fit_lsr(
         change = float(xp.linalg.vector_norm(xp.reshape(solver.coef - previous, (-1,))))
         size = float(xp.linalg.vector_norm(xp.reshape(solver.coef, (-1,))))
         if verbose:
-            print(f"iter {n_iter:4d}  loss {solver.value:.6e}  rel. change {change / max(size, 1e-300):.2e}")
+            print(
+                f"iter {n_iter:4d}  loss {solver.value:.6e}  rel. change {change / max(size, 1e-300):.2e}"
+            )
         converged = change <= tol * size
         if callback is not None and callback(n_iter, solver.snapshot(n_iter, converged, history)):
             break
@@ -320,7 +340,9 @@ def fit_lsr(
     return solver.snapshot(n_iter, converged, history)
 
 
-def _initial_point(solver: _Solver, init: Any, ranks: tuple[int, ...], S: int, rng: Any, X: Any, xp: Any):
+def _initial_point(
+    solver: _Solver, init: Any, ranks: tuple[int, ...], S: int, rng: Any, X: Any, xp: Any
+):
     """Factors from the init strategy; core and intercept by exact line searches from zero."""
     design, objective = solver.design, solver.objective
     sample_shape = design.sample_shape
@@ -337,7 +359,6 @@ def _initial_point(solver: _Solver, init: Any, ranks: tuple[int, ...], S: int, r
         moment = design.adjoint(gradient - xp.mean(gradient))
         solver.factors = spectral_factors(moment, ranks, S, rng, xp=xp)
     solver.start(zero_core, solver.factors, solver.intercept)
-    solver.start_value = solver.value
     fixed, solver.fixed_lr = solver.fixed_lr, None
     solver.update_core()  # exact line search for the core's scale
     solver.fixed_lr = fixed

@@ -16,7 +16,7 @@ def check_X(X: Any) -> tuple[Any, Any]:
         import array_api_compat.numpy as np_compat
 
         try:
-            X = np_compat.asarray(X)
+            X = np_compat.asarray(X)  # type: ignore[attr-defined]
         except (TypeError, ValueError) as exc:
             raise TypeError(f"X must be an array, got {type(X).__name__}") from exc
     xp = array_namespace(X)
@@ -62,7 +62,9 @@ def check_sample_weight(sample_weight: Any, X: Any, *, xp: Any) -> Any:
         return None
     weight = follow(sample_weight, X, xp=xp, dtype=X.dtype)
     if weight.ndim != 1 or weight.shape[0] != X.shape[0]:
-        raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {tuple(weight.shape)}")
+        raise ValueError(
+            f"sample_weight must have shape ({X.shape[0]},), got {tuple(weight.shape)}"
+        )
     if not bool(xp.all(xp.isfinite(weight))) or bool(xp.any(weight < 0)):
         raise ValueError("sample_weight must be finite and non-negative")
     total = xp.sum(weight)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lsr_arrayapi._namespace import array_namespace
-from lsr_arrayapi.orthogonalize import polar_svd, qr_orthonormal
+from lsr_arrayapi.orthogonalize import polar_svd, project_tangent, qr_orthonormal
 
 RETRACTIONS = ("none", "qr", "polar")
 
@@ -17,8 +17,10 @@ def check_nonnegative(**values: float) -> None:
 
 
 class MomentumOrthogonalizedRule:
-    """``M <- beta M + g``; ``O = orth(M)`` (or of ``g + beta M`` with Nesterov);
-    ``W <- W - step * O - lr_wd * lambda * W``; then an optional retraction.
+    """``M <- beta M + xi``; ``O = orth(M)`` (or of ``g + beta M`` with Nesterov);
+    ``W <- W - step * O - lr_wd * lambda * W``; then an optional retraction
+    (``"polar"`` by default).  ``xi`` is the gradient projected onto the Stiefel
+    tangent space at W (``tangent=True``) or the raw gradient (the paper).
 
     ``lr=None`` (adaptive, the default) scales the spectral step by the solver's
     ``lr`` times ``<O, M> / r``: the step of steepest descent in the spectral
@@ -33,7 +35,8 @@ class MomentumOrthogonalizedRule:
         "nesterov": False,
         "weight_decay": 0.0,
         "lr": None,
-        "retract": "qr",
+        "retract": "polar",
+        "tangent": True,
     }
 
     def __init__(
@@ -44,6 +47,7 @@ class MomentumOrthogonalizedRule:
         weight_decay: float,
         lr: float | None,
         retract: str | None,
+        tangent: bool,
     ) -> None:
         check_nonnegative(momentum=momentum, weight_decay=weight_decay)
         if momentum >= 1:
@@ -58,6 +62,7 @@ class MomentumOrthogonalizedRule:
         self.weight_decay = float(weight_decay)
         self.lr = None if lr is None else float(lr)
         self.retract = retract
+        self.tangent = bool(tangent)
         self.owns_step_size = self.lr is not None
         self.orthonormal = retract != "none"
 
@@ -69,6 +74,8 @@ class MomentumOrthogonalizedRule:
 
     def step(self, W: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]:
         xp = array_namespace(W, grad)
+        if self.tangent:
+            grad = project_tangent(W, grad)
         buffer = self.momentum * state + grad
         direction = grad + self.momentum * buffer if self.nesterov else buffer
         ortho = self.orthogonalize(direction)

@@ -19,6 +19,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lr": 0.05,
         "weight_decay": 1e-3,
         "retract": "none",
+        "tangent": False,
     }
 }
 
@@ -33,10 +34,10 @@ class MuonRule(MomentumOrthogonalizedRule):
         ``"svd"`` (exact polar).
     ns_coefficients, ns_steps : Newton-Schulz schedule name (``"polar_express"``,
         ``"muon"``, ``"classic"``) or a ``(T, 3)`` table, and its step count.
-    momentum, nesterov, weight_decay, lr, retract : see
+    momentum, nesterov, weight_decay, lr, retract, tangent : see
         :class:`~lsr_arrayapi.rules._momentum.MomentumOrthogonalizedRule`.
     preset : ``"paper"`` reproduces the authors' LSRTR-M (eig, eps=1e-4,
-        momentum 0.1, lr 0.05, weight decay 1e-3, no retraction); explicit
+        momentum 0.1, lr 0.05, weight decay 1e-3, raw gradient, no retraction); explicit
         options override it.
     """
 
@@ -55,6 +56,7 @@ class MuonRule(MomentumOrthogonalizedRule):
         weight_decay: float | None = None,
         lr: float | None = None,
         retract: str | None = None,
+        tangent: bool | None = None,
     ) -> None:
         if preset is not None and preset not in PRESETS:
             raise ValueError(f"unknown muon preset {preset!r}; known: {sorted(PRESETS)}")
@@ -66,6 +68,7 @@ class MuonRule(MomentumOrthogonalizedRule):
             "weight_decay": weight_decay,
             "lr": lr,
             "retract": retract,
+            "tangent": tangent,
         }
         options = {
             **self._defaults,
@@ -80,6 +83,7 @@ class MuonRule(MomentumOrthogonalizedRule):
             weight_decay=options["weight_decay"],
             lr=options["lr"],
             retract=options["retract"],
+            tangent=options["tangent"],
         )
         if options["orthogonalizer"] not in ORTHOGONALIZERS:
             raise ValueError(

@@ -4,27 +4,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from lsr_arrayapi.orthogonalize import polar_svd, qr_orthonormal
+from lsr_arrayapi.orthogonalize import polar_svd, project_tangent, qr_orthonormal
 
 
 class QRRule:
-    """LSRTR: ``W <- qf(W - lr * grad)``, thin QR with ``diag(R) >= 0``.
+    """LSRTR: ``W <- qf(W - lr * xi)``, thin QR with ``diag(R) >= 0``.
 
-    ``sign_fix=False`` keeps LAPACK's signs, which flip factor columns and make
-    the fit stall -- only for reproducing the LSRTR-M paper's baseline.
+    ``xi`` is the gradient projected onto the Stiefel tangent space at W
+    (``tangent=True``, the default): with the raw Euclidean gradient the
+    QR-retracted step can increase the loss, and the fit stalls at
+    non-stationary points.  ``sign_fix=False, tangent=False`` is the LSRTR-M
+    paper's baseline exactly (LAPACK's column signs flip factor columns) --
+    only for reproducing its figures.
     """
 
     name: ClassVar[str] = "qr"
     orthonormal: ClassVar[bool] = True
 
-    def __init__(self, *, sign_fix: bool = True) -> None:
+    def __init__(self, *, sign_fix: bool = True, tangent: bool = True) -> None:
         self.sign_fix = bool(sign_fix)
+        self.tangent = bool(tangent)
 
     def init_state(self, W: Any) -> None:
         return None
 
     def step(self, W: Any, grad: Any, state: None, lr: float) -> tuple[Any, None]:
-        return qr_orthonormal(W - lr * grad, sign_fix=self.sign_fix), state
+        direction = project_tangent(W, grad) if self.tangent else grad
+        return qr_orthonormal(W - lr * direction, sign_fix=self.sign_fix), state
 
 
 class PolarRule:

@@ -33,14 +33,18 @@ class RandomizedPolarRule(MomentumOrthogonalizedRule):
         nesterov: bool = False,
         weight_decay: float = 0.0,
         lr: float | None = None,
-        retract: str | None = "qr",
+        retract: str | None = "polar",
+        tangent: bool = True,
     ) -> None:
         super().__init__(
-            momentum=momentum, nesterov=nesterov, weight_decay=weight_decay, lr=lr, retract=retract
-        )
+            momentum=momentum, nesterov=nesterov, weight_decay=weight_decay, lr=lr,
+            retract=retract, tangent=tangent,
+        )  # fmt: skip
         if rank is not None and rank < 1:
             raise ValueError(f"rank must be >= 1, got {rank}")
-        check_nonnegative(power_iters=power_iters, **({} if oversample is None else {"oversample": oversample}))
+        check_nonnegative(
+            power_iters=power_iters, **({} if oversample is None else {"oversample": oversample})
+        )
         self.rank = rank
         self.oversample = oversample
         self.power_iters = int(power_iters)

@@ -1,0 +1,277 @@
+"""scikit-learn faces of the solver: regressor, classifier, Poisson regressor, general GLM.
+
+Everything follows X: y and sample weights of any array type are moved to X's
+namespace and device, fitted arrays (``coef_``, ``core_``, ``factors_``) stay
+there, and ``predict`` returns arrays of the same kind as its input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from array_api_compat import is_array_api_obj
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from lsr_arrayapi._backends import RandomState, encode_binary_labels
+from lsr_arrayapi._namespace import array_namespace, follow
+from lsr_arrayapi.solver import fit_lsr, make_family
+from lsr_arrayapi.validation import check_X, check_y
+
+
+class _LSRBase(BaseEstimator):
+    """Shared parameters, ``fit`` and prediction for every LSR estimator."""
+
+    _family: str | Any = "gaussian"
+
+    def __init__(
+        self,
+        ranks: int | Sequence[int] = 2,
+        separation_rank: int = 1,
+        *,
+        rule: str = "qr",
+        rule_options: Mapping[str, Any] | None = None,
+        alpha: float = 0.0,
+        max_iter: int = 200,
+        tol: float = 1e-6,
+        lr: float | None = None,
+        fit_intercept: bool = True,
+        init: Any = "spectral",
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
+        self.ranks = ranks
+        self.separation_rank = separation_rank
+        self.rule = rule
+        self.rule_options = rule_options
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.lr = lr
+        self.fit_intercept = fit_intercept
+        self.init = init
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _family_spec(self) -> str | Any:
+        return self._family
+
+    def _encode_target(self, y: Any, X: Any, xp: Any) -> Any:
+        return y
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _LSRBase:
+        """Fit on samples X (n, d_1, ..., d_K) and responses y (n,)."""
+        xp, X = check_X(X)
+        y = self._encode_target(y, X, xp)
+        result = fit_lsr(
+            X, y,
+            ranks=self.ranks, separation_rank=self.separation_rank,
+            family=self._family_spec(), rule=self.rule, rule_options=self.rule_options,
+            max_iter=self.max_iter, tol=self.tol, lr=self.lr, alpha=self.alpha,
+            fit_intercept=self.fit_intercept, sample_weight=sample_weight, init=self.init,
+            random_state=self.random_state, verbose=self.verbose,
+        )  # fmt: skip
+        self.family_ = make_family(self._family_spec())
+        self.core_ = result.core
+        self.factors_ = result.factors
+        self.coef_ = result.coef
+        self.intercept_ = result.intercept
+        self.n_iter_ = result.n_iter
+        self.converged_ = result.converged
+        self.history_ = result.history
+        self.sample_shape_ = tuple(int(d) for d in X.shape[1:])
+        return self
+
+    def decision_function(self, X: Any) -> Any:
+        """The linear predictor ``<X_i, B> + b_0``, shape (n,), in X's namespace."""
+        check_is_fitted(self, "coef_")
+        xp, X = check_X(X)
+        if tuple(X.shape[1:]) != self.sample_shape_:
+            raise ValueError(
+                f"X has sample shape {tuple(X.shape[1:])}, but the model was fitted on {self.sample_shape_}"
+            )
+        coef = follow(self.coef_, X, xp=xp, dtype=X.dtype)
+        return xp.tensordot(X, coef, axes=coef.ndim) + self.intercept_
+
+    def _predict_mean(self, X: Any) -> Any:
+        return self.family_.mean(self.decision_function(X))
+
+
+class LSRTensorGLM(_LSRBase):
+    """A low-separation-rank tensor GLM with any registered family.
+
+    Parameters
+    ----------
+    family : registered family name (``"gaussian"``, ``"logistic"``,
+        ``"poisson"``, plugins) or a family object.
+    ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
+    rule, rule_options : update rule name and its keyword options.
+    alpha : ridge penalty; max_iter, tol, lr : see :func:`lsr_arrayapi.fit_lsr`.
+    fit_intercept, init, random_state, verbose : as usual.
+
+    Attributes
+    ----------
+    coef_ : array of shape (d_1, ..., d_K); core_ : (r_1, ..., r_K);
+    factors_ : S lists of K arrays (d_k, r_k); intercept_ : float;
+    n_iter_, converged_, history_ (per-iteration ``loss`` and ``time``).
+    """
+
+    def __init__(
+        self,
+        family: str | Any = "gaussian",
+        ranks: int | Sequence[int] = 2,
+        separation_rank: int = 1,
+        *,
+        rule: str = "qr",
+        rule_options: Mapping[str, Any] | None = None,
+        alpha: float = 0.0,
+        max_iter: int = 200,
+        tol: float = 1e-6,
+        lr: float | None = None,
+        fit_intercept: bool = True,
+        init: Any = "spectral",
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
+        self.family = family
+        super().__init__(
+            ranks, separation_rank, rule=rule, rule_options=rule_options, alpha=alpha,
+            max_iter=max_iter, tol=tol, lr=lr, fit_intercept=fit_intercept, init=init,
+            random_state=random_state, verbose=verbose,
+        )  # fmt: skip
+
+    def _family_spec(self) -> str | Any:
+        return self.family
+
+    def predict(self, X: Any) -> Any:
+        """The fitted mean ``mu(<X_i, B> + b_0)``, shape (n,)."""
+        return self._predict_mean(X)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean log-likelihood per sample (up to the family's constants), higher is better."""
+        eta = self.decision_function(X)
+        xp = array_namespace(eta)
+        y = check_y(y, eta[:, None, None], xp=xp)
+        return -float(self.family_.loss(eta, y))
+
+
+class LSRRegressor(RegressorMixin, _LSRBase):
+    """Least-squares tensor regression with an LSR coefficient (Gaussian family)."""
+
+    _family = "gaussian"
+
+    def predict(self, X: Any) -> Any:
+        """Predicted responses, shape (n,), in X's namespace."""
+        return self.decision_function(X)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Coefficient of determination R^2."""
+        pred = self.predict(X)
+        xp = array_namespace(pred)
+        y, weight = _target_and_weight(y, sample_weight, pred, xp)
+        mean = xp.sum(weight * y)
+        return 1.0 - float(xp.sum(weight * (y - pred) ** 2) / xp.sum(weight * (y - mean) ** 2))
+
+
+class LSRPoissonRegressor(RegressorMixin, _LSRBase):
+    """Poisson tensor regression (log link) with an LSR coefficient."""
+
+    _family = "poisson"
+
+    def predict(self, X: Any) -> Any:
+        """Predicted means ``exp(eta)``, shape (n,)."""
+        return self._predict_mean(X)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Fraction of Poisson deviance explained, D^2 (as scikit-learn's PoissonRegressor)."""
+        mu = self.predict(X)
+        xp = array_namespace(mu)
+        y, weight = _target_and_weight(y, sample_weight, mu, xp)
+        null = xp.sum(weight * y) * xp.ones_like(y)
+        return 1.0 - float(
+            _poisson_deviance(y, mu, weight, xp) / _poisson_deviance(y, null, weight, xp)
+        )
+
+
+class LSRClassifier(ClassifierMixin, _LSRBase):
+    """Binary tensor logistic regression with an LSR coefficient.
+
+    Any two labels work (numbers, booleans, strings); ``classes_`` holds them
+    sorted, and ``predict_proba[:, 1]`` is the probability of ``classes_[1]``.
+    """
+
+    _family = "logistic"
+
+    def _encode_target(self, y: Any, X: Any, xp: Any) -> Any:
+        self.classes_, codes = self._encode(y, X, xp, classes=None)
+        return codes
+
+    def _encode(self, y: Any, X: Any, xp: Any, classes: Any) -> tuple[Any, Any]:
+        if is_array_api_obj(y) and _in_namespace(y, xp) and not xp.isdtype(y.dtype, "bool"):
+            y = follow(y, X, xp=xp)
+            if classes is None:
+                classes = xp.unique_values(y)
+                if classes.shape[0] != 2:
+                    raise ValueError(
+                        f"LSRClassifier is a binary classifier; y has {classes.shape[0]} class(es)"
+                    )
+            classes = follow(classes, X, xp=xp)
+            if not bool(xp.all((y == classes[0]) | (y == classes[1]))):
+                raise ValueError("y has labels not seen in fit")
+            return classes, xp.astype(y == classes[1], X.dtype)
+        host_classes, codes = encode_binary_labels(y, None if classes is None else _host(classes))
+        return host_classes, follow(codes, X, xp=xp, dtype=X.dtype)
+
+    def predict_proba(self, X: Any) -> Any:
+        """Class probabilities, shape (n, 2), columns in the order of ``classes_``."""
+        p = self._predict_mean(X)
+        xp = array_namespace(p)
+        return xp.stack([1.0 - p, p], axis=1)
+
+    def predict(self, X: Any) -> Any:
+        """Predicted labels (``classes_[1]`` where its probability exceeds 1/2)."""
+        eta = self.decision_function(X)
+        xp = array_namespace(eta)
+        index = xp.astype(eta > 0, xp.int64)
+        if is_array_api_obj(self.classes_) and _in_namespace(self.classes_, xp):
+            return xp.take(self.classes_, index)
+        return self.classes_[_host(index)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy (weighted when ``sample_weight`` is given)."""
+        eta = self.decision_function(X)
+        xp = array_namespace(eta)
+        _, codes = self._encode(y, eta[:, None, None], xp, classes=self.classes_)
+        hits = xp.astype((eta > 0) == (codes > 0.5), eta.dtype)
+        _, weight = _target_and_weight(codes, sample_weight, eta, xp)
+        return float(xp.sum(weight * hits))
+
+
+def _in_namespace(x: Any, xp: Any) -> bool:
+    try:
+        return array_namespace(x) is xp
+    except TypeError:
+        return False
+
+
+def _host(x: Any) -> Any:
+    from lsr_arrayapi._backends import to_host
+
+    return to_host(x)
+
+
+def _target_and_weight(y: Any, sample_weight: Any, like: Any, xp: Any) -> tuple[Any, Any]:
+    y = xp.astype(follow(y, like, xp=xp), like.dtype)
+    if sample_weight is None:
+        weight = xp.ones_like(y) / y.shape[0]
+    else:
+        weight = follow(sample_weight, like, xp=xp, dtype=like.dtype)
+        weight = weight / xp.sum(weight)
+    return y, weight
+
+
+def _poisson_deviance(y: Any, mu: Any, weight: Any, xp: Any) -> Any:
+    safe_y = xp.where(y > 0, y, xp.ones_like(y))
+    term = xp.where(y > 0, y * xp.log(safe_y / mu), xp.zeros_like(y))
+    return 2.0 * xp.sum(weight * (term - y + mu))

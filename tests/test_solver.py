@@ -1,0 +1,170 @@
+"""The block-coordinate solver: recovery, GLM accuracy, backends, devices, controls."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import CPU_BACKENDS, load_backend, tolerance
+from helpers import orthonormality_error, problem_on
+from sklearn.exceptions import ConvergenceWarning
+
+from lsr_arrayapi import fit_lsr
+from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.metrics import nee
+
+SMALL = {"sample_shape": (6, 7, 8), "ranks": (2, 2, 2)}
+
+
+def test_noiseless_tucker_recovery_from_default_start(backend, dtype):
+    p = problem_on(
+        backend, dtype, n_samples=300, separation_rank=1, noise=0.0, random_state=0, **SMALL
+    )
+    fit = fit_lsr(p.X, p.y, ranks=(2, 2, 2), random_state=0)
+    assert fit.converged
+    assert nee(fit.coef, p.coef) < 1e-3
+    # the fit stays in X's namespace, dtype and device
+    assert type(fit.coef) is type(p.X)
+    assert fit.coef.dtype == p.X.dtype
+    assert backend.to_numpy(fit.core).shape == (2, 2, 2)
+    for W in fit.factors[0]:
+        assert orthonormality_error(backend.to_numpy(W)) < tolerance(dtype, 1e-12, 1e-5)
+
+
+@pytest.mark.parametrize("backend_name", CPU_BACKENDS)
+def test_noiseless_s2_recovery_from_warm_start(backend_name):
+    # 0.02 per entry: at the paper's 0.1 this small problem has a spurious
+    # stationary point (gradient 1e-7, NEE 0.115) within reach of the start.
+    backend = load_backend(backend_name)
+    p = problem_on(backend, n_samples=400, separation_rank=2, noise=0.0, random_state=1, **SMALL)
+    rng = np.random.default_rng(0)
+    near = {
+        "core": backend.to_numpy(p.core) + 0.02 * rng.standard_normal((2, 2, 2)),
+        "factors": [
+            [
+                np.linalg.qr(backend.to_numpy(f) + 0.02 * rng.standard_normal(f.shape))[0]
+                for f in term
+            ]
+            for term in p.factors
+        ],
+    }
+    fit = fit_lsr(p.X, p.y, ranks=(2, 2, 2), separation_rank=2, init=near, max_iter=500)
+    assert nee(fit.coef, p.coef) < 1e-3
+
+
+@pytest.mark.parametrize("family, n", [("logistic", 3000), ("poisson", 1500)])
+def test_glm_default_start_reaches_truth_started_accuracy(family, n):
+    p = make_lsr_problem(n, family=family, separation_rank=1, random_state=2, **SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = fit_lsr(
+            p.X, p.y, ranks=(2, 2, 2), family=family, init=p, max_iter=2000, tol=1e-9
+        )
+        fit = fit_lsr(p.X, p.y, ranks=(2, 2, 2), family=family, random_state=0, max_iter=500)
+    assert nee(fit.coef, p.coef) <= 1.5 * nee(reference.coef, p.coef)
+    best = reference.history["loss"][-1]
+    assert fit.history["loss"][-1] <= best + 1e-3 * abs(best)
+
+
+@pytest.mark.parametrize("rule", ["qr", "muon"])
+@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson"])
+def test_same_seed_same_fit_on_every_cpu_backend(family, rule):
+    results = []
+    for name in CPU_BACKENDS:
+        backend = load_backend(name)
+        p = problem_on(
+            backend, n_samples=400, family=family, separation_rank=2, random_state=3, **SMALL
+        )
+        fit = fit_lsr(
+            p.X, p.y, ranks=(2, 2, 2), separation_rank=2, family=family, rule=rule,
+            max_iter=15, random_state=7, fit_intercept=True, init="random",
+        )  # fmt: skip
+        results.append(backend.to_numpy(fit.coef))
+    for other in results[1:]:
+        np.testing.assert_allclose(other, results[0], rtol=1e-7, atol=1e-9)
+
+
+def test_float32_and_float64_agree():
+    backend = load_backend("numpy")
+    fits = []
+    for dtype in ("float64", "float32"):
+        p = problem_on(backend, dtype, n_samples=300, separation_rank=1, random_state=4, **SMALL)
+        fits.append(backend.to_numpy(fit_lsr(p.X, p.y, ranks=2, max_iter=300).coef))
+    np.testing.assert_allclose(fits[1], fits[0], atol=2e-4)
+
+
+def test_history_callback_and_early_stop():
+    p = make_lsr_problem(200, separation_rank=1, random_state=5, **SMALL)
+    seen = []
+
+    def stop_at_three(iteration, state):
+        seen.append((iteration, state.history["loss"][-1]))
+        return iteration == 3
+
+    fit = fit_lsr(p.X, p.y, ranks=2, callback=stop_at_three)
+    assert fit.n_iter == 3 and [i for i, _ in seen] == [1, 2, 3]
+    assert len(fit.history["loss"]) == len(fit.history["time"]) == 4
+    assert all(
+        b <= a + 1e-12
+        for a, b in zip(fit.history["loss"][:-1], fit.history["loss"][1:], strict=True)
+    )
+    assert np.all(np.diff(fit.history["time"]) >= 0)
+
+
+def test_max_iter_zero_returns_the_start_and_nonconvergence_warns():
+    p = make_lsr_problem(200, separation_rank=1, random_state=6, **SMALL)
+    fit = fit_lsr(p.X, p.y, ranks=2, max_iter=0)
+    assert fit.n_iter == 0 and not fit.converged
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        fit = fit_lsr(p.X, p.y, ranks=2, max_iter=2)
+    assert not fit.converged
+
+
+def test_too_large_fixed_step_raises_instead_of_returning_nan():
+    p = make_lsr_problem(200, family="poisson", separation_rank=1, random_state=7, **SMALL)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        fit_lsr(p.X, p.y, ranks=2, family="poisson", lr=50.0, max_iter=50)
+
+
+def test_intercept_recovers_a_shift():
+    p = make_lsr_problem(300, separation_rank=1, noise=0.0, random_state=8, **SMALL)
+    fit = fit_lsr(p.X, np.asarray(p.y) + 3.0, ranks=2, fit_intercept=True)
+    assert fit.intercept == pytest.approx(3.0, abs=1e-4)
+    assert nee(fit.coef, p.coef) < 1e-3
+
+
+def test_integer_sample_weights_equal_repeated_samples():
+    p = make_lsr_problem(120, separation_rank=1, random_state=9, **SMALL)
+    X, y = np.asarray(p.X), np.asarray(p.y)
+    counts = np.random.default_rng(0).integers(1, 4, size=120)
+    weighted = fit_lsr(
+        X, y, ranks=2, sample_weight=counts, init="random", random_state=1, max_iter=30
+    )
+    repeated = fit_lsr(
+        np.repeat(X, counts, axis=0),
+        np.repeat(y, counts),
+        ranks=2,
+        init="random",
+        random_state=1,
+        max_iter=30,
+    )
+    np.testing.assert_allclose(weighted.coef, repeated.coef, atol=1e-8)
+
+
+def test_ridge_penalty_shrinks_the_coefficient():
+    p = make_lsr_problem(150, separation_rank=1, random_state=10, **SMALL)
+    norms = [
+        np.linalg.norm(fit_lsr(p.X, p.y, ranks=2, alpha=alpha, random_state=0).coef)
+        for alpha in (0.0, 1.0, 10.0)
+    ]
+    assert norms[0] > norms[1] > norms[2]
+
+
+def test_fixed_step_is_the_papers_plain_iteration():
+    """lr=float takes exactly one step per block (no line search): the same path on every run."""
+    p = make_lsr_problem(300, separation_rank=2, random_state=11, **SMALL)
+    a = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, lr=0.5, init=p, max_iter=5)
+    b = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, lr=0.25, init=p, max_iter=5)
+    assert not np.allclose(a.coef, b.coef)
+    assert a.history["loss"][-1] < a.history["loss"][0]

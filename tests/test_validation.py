@@ -1,0 +1,101 @@
+"""Every bad input gets a clear, specific error before any work; legitimate oddities work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from lsr_arrayapi import fit_lsr
+from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((20, 4, 5, 3))
+Y = RNG.standard_normal(20)
+
+
+def fit(**overrides):
+    args = {"X": X, "y": Y, "ranks": (2, 2, 2)} | overrides
+    return fit_lsr(args.pop("X"), args.pop("y"), **args)
+
+
+@pytest.mark.parametrize(
+    "overrides, error, message",
+    [
+        ({"X": X[:, :, 0, 0]}, ValueError, r"shape \(n_samples, d_1, ..., d_K\)"),
+        ({"X": X + 0j}, TypeError, "complex"),
+        ({"X": np.array([["a"]])}, TypeError, "numeric|X must"),
+        ({"X": X[:1], "y": Y[:1]}, ValueError, "at least 2 samples"),
+        ({"y": Y[:, None]}, ValueError, "y must be 1-D"),
+        ({"y": Y[:5]}, ValueError, "y has 5 entries but X has 20"),
+        ({"X": np.where(X > 2, np.nan, X)}, ValueError, "X contains NaN"),
+        ({"X": np.where(X > 2, np.inf, X)}, ValueError, "X contains NaN or infinite"),
+        ({"y": np.where(Y > 1, np.nan, Y)}, ValueError, "y contains NaN"),
+        ({"ranks": (2, 2)}, ValueError, "ranks has 2 entries but the samples have 3 modes"),
+        ({"ranks": (2, 0, 2)}, ValueError, r"ranks\[1\] = 0"),
+        ({"ranks": (2, 6, 2)}, ValueError, r"ranks\[1\] = 6 must be an integer in \[1, d_2 = 5\]"),
+        ({"separation_rank": 0}, ValueError, "separation_rank"),
+        ({"max_iter": -1}, ValueError, "max_iter"),
+        ({"tol": -1e-3}, ValueError, "tol"),
+        ({"alpha": -1.0}, ValueError, "alpha"),
+        ({"lr": 0.0}, ValueError, "lr"),
+        ({"rule": "adam"}, ValueError, r"unknown rule 'adam'; available: \['muon', 'polar', 'qr'"),
+        ({"family": "gamma"}, ValueError, r"unknown family 'gamma'; available: \['gaussian'"),
+        ({"init": "magic"}, ValueError, "unknown init 'magic'"),
+        ({"family": "logistic", "y": np.arange(20.0) % 3}, ValueError, "labels in"),
+        ({"family": "poisson", "y": -np.ones(20)}, ValueError, "non-negative"),
+        ({"family": "poisson", "y": np.full(20, 0.5)}, ValueError, "integer"),
+        ({"sample_weight": -np.ones(20)}, ValueError, "non-negative"),
+        ({"sample_weight": np.ones(3)}, ValueError, "sample_weight must have shape"),
+        (
+            {"init": {"core": np.zeros((2, 2)), "factors": []}},
+            ValueError,
+            "warm-start core has shape",
+        ),
+        (
+            {"rule": "qr", "rule_options": {"speed": 3}},
+            ValueError,
+            r"unknown option\(s\) \['speed'\] for rule 'qr'",
+        ),
+    ],
+)
+def test_bad_input_raises_clear_error(overrides, error, message):
+    with pytest.raises(error, match=message):
+        fit(**overrides)
+
+
+def test_legitimate_oddities_work():
+    # K = 2 (matrix samples), ranks equal to dims, float32, integer X, tiny n
+    fit_lsr(X[:, :, :, 0], Y, ranks=(4, 5), max_iter=3)
+    fit_lsr(X.astype(np.float32), Y.astype(np.float32), ranks=2, max_iter=3)
+    fit_lsr(np.round(X * 3).astype(np.int64), Y, ranks=1, max_iter=3)
+    fit_lsr(X[:2], Y[:2], ranks=1, max_iter=3)
+
+
+def test_large_linear_predictor_stays_finite():
+    p = make_lsr_problem(
+        60, sample_shape=(4, 5, 3), separation_rank=1, family="logistic", random_state=1
+    )
+    big = np.asarray(p.X) * 1e3  # |eta| in the hundreds
+    res = fit_lsr(big, p.y, ranks=2, family="logistic", max_iter=5)
+    assert np.isfinite(res.history["loss"]).all()
+
+
+def test_estimator_errors():
+    with pytest.raises(NotFittedError):
+        LSRRegressor().predict(X)
+    model = LSRRegressor(ranks=2, max_iter=3).fit(X, Y)
+    with pytest.raises(
+        ValueError, match=r"sample shape \(4, 5\), but the model was fitted on \(4, 5, 3\)"
+    ):
+        model.predict(X[:, :, :, 0])
+    with pytest.raises(ValueError, match="binary classifier; y has 3 class"):
+        LSRClassifier(ranks=2).fit(X, np.arange(20) % 3)
+    with pytest.raises(ValueError, match="binary classifier; y has 1 class"):
+        LSRClassifier(ranks=2).fit(X, np.zeros(20))
+    with pytest.raises(ValueError, match="non-negative"):
+        LSRPoissonRegressor(ranks=2).fit(X, -np.ones(20))
+    classifier = LSRClassifier(ranks=2, max_iter=3).fit(X, np.where(Y > 0, "yes", "no"))
+    with pytest.raises(ValueError, match="labels not seen in fit"):
+        classifier.score(X, np.where(Y > 0, "yes", "maybe"))
