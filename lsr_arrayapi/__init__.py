@@ -1,5 +1,11 @@
 """lsr_arrayapi: low-separation-rank tensor GLMs on any array-API backend."""
 
+from lsr_arrayapi.estimators import (
+    LSRClassifier,
+    LSRPoissonRegressor,
+    LSRRegressor,
+    LSRTensorGLM,
+)
 from lsr_arrayapi.hookspecs import hookimpl
 from lsr_arrayapi.plugins import (
     available_families,
@@ -12,7 +18,11 @@ from lsr_arrayapi.solver import LSRFit, fit_lsr
 __version__ = "0.1.0"
 
 __all__ = [
+    "LSRClassifier",
     "LSRFit",
+    "LSRPoissonRegressor",
+    "LSRRegressor",
+    "LSRTensorGLM",
     "__version__",
     "available_families",
     "available_rules",

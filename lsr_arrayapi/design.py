@@ -64,3 +64,28 @@ class InMemoryDesign:
     def squared_norms(self) -> Any:
         self.passes += 1
         return self.xp.vecdot(self.flat, self.flat)
+
+
+class IdentityDesign:
+    """Samples are the unit tensors of ``shape``: ``eta = vec(coef)``.
+
+    Fitting it with the Gaussian family is least-squares approximation of a
+    tensor ``y`` (flattened) by the LSR form -- used to decompose a small
+    Tucker core without touching X.
+    """
+
+    def __init__(self, shape: tuple[int, ...], like: Any) -> None:
+        self.xp = array_namespace(like)
+        self.sample_shape = tuple(int(s) for s in shape)
+        self.n_samples = math.prod(self.sample_shape)
+        self.dtype = like.dtype
+        self.device = device(like)
+
+    def forward(self, coef: Any) -> Any:
+        return self.xp.reshape(coef, (self.n_samples,))
+
+    def adjoint(self, weights: Any) -> Any:
+        return self.xp.reshape(weights, self.sample_shape)
+
+    def squared_norms(self) -> Any:
+        return self.xp.ones((self.n_samples,), dtype=self.dtype, device=self.device)

@@ -21,24 +21,24 @@ from lsr_arrayapi._namespace import array_namespace
 Factors = Sequence[Sequence[Any]]
 
 
-def multi_mode_product(
-    tensor: Any, matrices: Sequence[Any | None], *, transpose: bool = False
-) -> Any:
+def multi_mode_product(tensor: Any, matrices: Sequence[Any | None], *, transpose: bool = False) -> Any:
     """Return ``tensor x_1 A_1 x_2 A_2 ... x_K A_K``.
 
     ``A_k`` has shape ``(p_k, q_k)`` and contracts its columns with mode k of
     ``tensor`` (size ``q_k``); with ``transpose=True`` it contracts its rows
     instead (``x_k A_k^T``).  A ``None`` entry leaves mode k as it is.
+    Each step is one matrix product on the unfolding (no ``tensordot``
+    overhead, which dominates on small cores).
     """
     xp = array_namespace(tensor)
-    axis = 0 if transpose else 1
-    ndim = tensor.ndim
-    rotate = (*range(1, ndim), 0)
     for matrix in matrices:
+        lead, rest = tensor.shape[0], tensor.shape[1:]
+        unfolded = xp.matrix_transpose(xp.reshape(tensor, (lead, -1)))  # (prod rest, lead)
         if matrix is None:
-            tensor = xp.permute_dims(tensor, rotate)
+            tensor = xp.reshape(unfolded, (*rest, lead))
         else:
-            tensor = xp.tensordot(tensor, matrix, axes=([0], [axis]))
+            product = xp.matmul(unfolded, matrix if transpose else xp.matrix_transpose(matrix))
+            tensor = xp.reshape(product, (*rest, product.shape[-1]))
     return tensor
 
 
@@ -77,12 +77,10 @@ def factor_gradient(residual: Any, core: Any, term_factors: Sequence[Any], k: in
     xp = array_namespace(residual, core)
     keep = [None if j == k else factor for j, factor in enumerate(term_factors)]
     partial = multi_mode_product(residual, keep, transpose=True)
-    others = [j for j in range(core.ndim) if j != k]
-    return xp.tensordot(partial, core, axes=(others, others))
+    return xp.matmul(_unfold(partial, k, xp), xp.matrix_transpose(_unfold(core, k, xp)))
 
 
-def factor_direction_term(core: Any, term_factors: Sequence[Any], k: int, direction: Any) -> Any:
-    """The change of term s when ``B_k^s`` moves by ``direction`` (B is linear in each factor)."""
-    swapped = list(term_factors)
-    swapped[k] = direction
-    return lsr_term(core, swapped)
+def _unfold(tensor: Any, k: int, xp: Any) -> Any:
+    """Mode-k unfolding ``(n_k, prod of the other sizes)`` (other modes in increasing order)."""
+    order = (k, *[j for j in range(tensor.ndim) if j != k])
+    return xp.reshape(xp.permute_dims(tensor, order), (tensor.shape[k], -1))

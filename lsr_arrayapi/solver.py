@@ -259,7 +259,8 @@ def fit_lsr(
     alpha: float = 0.0,
     fit_intercept: bool = False,
     sample_weight: Any = None,
-    init: str | Mapping[str, Any] | Any = "spectral",
+    init: str | Mapping[str, Any] | Any = "lift",
+    n_init: int = 2,
     random_state: RandomState = None,
     callback: Callable[[int, LSRFit], bool | None] | None = None,
     verbose: int = 0,
@@ -278,7 +279,9 @@ def fit_lsr(
         ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
     lr : None (adaptive, safeguarded) or a fixed step for every block.
     alpha : ridge penalty ``alpha/2 ||B||_F^2``.
-    init : ``"spectral"``, ``"random"`` or a warm start with ``core``/``factors``.
+    init : ``"lift"`` (default; see :mod:`lsr_arrayapi.coldstart`), ``"spectral"``,
+        ``"random"`` or a warm start with ``core``/``factors`` (e.g. a previous fit).
+    n_init : restarts of the Tucker stage of ``"lift"``.
     random_state : seed for every random draw (starts, sketches).
     callback : ``callback(iteration, fit)`` after each outer iteration; return
         True to stop.
@@ -298,22 +301,61 @@ def fit_lsr(
     family_obj.validate(y)
     rng = host_rng(random_state)
     rule_obj = make_rule(rule, rule_options, rng)
-    if isinstance(init, str) and init not in INIT_STRATEGIES:
-        raise ValueError(f"unknown init {init!r}; use one of {INIT_STRATEGIES} or a warm start")
+    if isinstance(init, str) and init not in (*INIT_STRATEGIES, "lift"):
+        raise ValueError(
+            f"unknown init {init!r}; use one of {('lift', *INIT_STRATEGIES)} or a warm start"
+        )
+    if int(n_init) != n_init or n_init < 1:
+        raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
 
     started = time.perf_counter()
     design = InMemoryDesign(X)
     objective = Objective(family_obj, y, weights, alpha)
+    if init == "lift":
+        from lsr_arrayapi.coldstart import lift_start
+
+        init = lift_start(design, objective, ranks, int(separation_rank), rng, fit_intercept, n_init)
     solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
-    core, factors, intercept = _initial_point(solver, init, ranks, int(separation_rank), rng, X, xp)
+    fit = run_bcd(
+        solver, init, ranks, int(separation_rank), rng, max_iter, tol, callback, verbose, started
+    )
+    if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
+        warnings.warn(
+            f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "
+            "increase max_iter or loosen tol",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return fit
+
+
+def run_bcd(
+    solver: _Solver,
+    init: Any,
+    ranks: tuple[int, ...],
+    S: int,
+    rng: Any,
+    max_iter: int,
+    tol: float,
+    callback: Callable[[int, LSRFit], bool | None] | None = None,
+    verbose: int = 0,
+    started: float | None = None,
+) -> LSRFit:
+    """The block-coordinate loop from ``init`` (a strategy name or a warm start).
+
+    ``history["time"]`` counts from ``started`` (default: now), so a fit's
+    first entry is the time its start took.
+    """
+    xp = solver.xp
+    started = time.perf_counter() if started is None else started
+    core, factors, intercept = _initial_point(solver, init, ranks, S, rng)
     solver.start(core, factors, intercept)
     history = {"loss": [solver.value], "time": [time.perf_counter() - started]}
-
     converged = False
     n_iter = 0
     for n_iter in range(1, int(max_iter) + 1):
         previous = solver.coef
-        for s in range(int(separation_rank)):
+        for s in range(S):
             for k in range(len(ranks)):
                 solver.update_factor(s, k)
         solver.update_core()
@@ -322,36 +364,29 @@ def fit_lsr(
         change = float(xp.linalg.vector_norm(xp.reshape(solver.coef - previous, (-1,))))
         size = float(xp.linalg.vector_norm(xp.reshape(solver.coef, (-1,))))
         if verbose:
-            print(
-                f"iter {n_iter:4d}  loss {solver.value:.6e}  rel. change {change / max(size, 1e-300):.2e}"
-            )
+            relative = change / max(size, 1e-300)
+            print(f"iter {n_iter:4d}  loss {solver.value:.6e}  rel. change {relative:.2e}")
         converged = change <= tol * size
         if callback is not None and callback(n_iter, solver.snapshot(n_iter, converged, history)):
             break
         if converged:
             break
-    if not converged and max_iter > 0 and n_iter == max_iter:
-        warnings.warn(
-            f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "
-            "increase max_iter or loosen tol",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
     return solver.snapshot(n_iter, converged, history)
 
 
 def _initial_point(
-    solver: _Solver, init: Any, ranks: tuple[int, ...], S: int, rng: Any, X: Any, xp: Any
-):
+    solver: _Solver, init: Any, ranks: tuple[int, ...], S: int, rng: Any
+) -> tuple[Any, list[list[Any]], float]:
     """Factors from the init strategy; core and intercept by exact line searches from zero."""
-    design, objective = solver.design, solver.objective
+    design, objective, xp = solver.design, solver.objective, solver.xp
+    like = objective.y
     sample_shape = design.sample_shape
     if not isinstance(init, str):
-        core, factors, intercept = warm_start(init, xp=xp, like=X)
+        core, factors, intercept = warm_start(init, xp=xp, like=like)
         check_start_shapes(core, factors, sample_shape, ranks, S)
         return core, factors, 0.0 if intercept is None else intercept
-    zero_core = xp.zeros(ranks, dtype=X.dtype, device=design.device)
-    solver.start(zero_core, random_factors(rng, sample_shape, ranks, S, xp=xp, like=X), 0.0)
+    zero_core = xp.zeros(ranks, dtype=like.dtype, device=design.device)
+    solver.start(zero_core, random_factors(rng, sample_shape, ranks, S, xp=xp, like=like), 0.0)
     if solver.fit_intercept:
         solver.update_intercept()
     if init == "spectral":

@@ -1,0 +1,1 @@
+"""Measurement scripts that print tables (``python -m lsr_arrayapi.bench NAME``)."""

@@ -1,0 +1,21 @@
+"""``python -m lsr_arrayapi.bench {rules,coldstart} [options]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lsr_arrayapi.bench")
+    commands = parser.add_subparsers(dest="command", required=True)
+    from lsr_arrayapi.bench import coldstart, rules
+
+    rules.add_parser(commands)
+    coldstart.add_parser(commands)
+    args = parser.parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

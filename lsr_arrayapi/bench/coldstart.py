@@ -1,0 +1,109 @@
+"""Cold-start success rates: does the default start reach the maximum-likelihood accuracy?
+
+``python -m lsr_arrayapi.bench coldstart [--quick]`` prints, per setting and
+start strategy, the fraction of seeds whose final NEE is within 1.3x of the
+oracle's, and the wall time relative to the oracle.  The oracle is the same
+model fitted from the *truth* with the exact-polar rule and a tight tolerance:
+the best accuracy achievable on that data (a warm-started fit).  Every method
+gets the same ``max_iter``.  ``--quick`` runs the CI subset and exits non-zero
+unless every seed of the default start succeeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.solver import fit_lsr
+
+SUCCESS_RATIO = 1.3
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    family: str
+    n: int
+    shape: tuple[int, ...]
+    ranks: tuple[int, ...]
+    S: int
+    seeds: int
+    max_iter: int
+
+
+SETTINGS = [
+    Setting("paper linear", "gaussian", 500, (10, 15, 20), (2, 2, 2), 2, 40, 300),
+    Setting("paper logistic", "logistic", 20000, (10, 15, 20), (2, 2, 2), 2, 10, 300),
+    Setting("paper poisson", "poisson", 5000, (10, 15, 20), (2, 2, 2), 2, 40, 300),
+    Setting("(8,9,10)/(2,3,2) gaussian", "gaussian", 1500, (8, 9, 10), (2, 3, 2), 2, 40, 300),
+    Setting("(8,9,10)/(2,3,2) logistic", "logistic", 1500, (8, 9, 10), (2, 3, 2), 2, 40, 300),
+    Setting("(8,9,10)/(2,3,2) poisson", "poisson", 1500, (8, 9, 10), (2, 3, 2), 2, 40, 300),
+    Setting("S=3 gaussian", "gaussian", 1500, (8, 9, 10), (2, 2, 2), 3, 40, 300),
+    Setting("K=2 gaussian", "gaussian", 600, (20, 25), (3, 3), 2, 40, 300),
+]
+QUICK = [Setting("quick (8,9,10)/(2,3,2) gaussian", "gaussian", 1500, (8, 9, 10), (2, 3, 2), 2, 4, 300)]
+
+
+def _fit(setting: Setting, problem: Any, init: Any, seed: int, **extra: Any) -> tuple[Any, float]:
+    began = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_lsr(
+            problem.X, problem.y, ranks=setting.ranks, separation_rank=setting.S,
+            family=setting.family, init=init, random_state=seed, max_iter=setting.max_iter,
+            **extra,
+        )  # fmt: skip
+    return fit, time.perf_counter() - began
+
+
+def run_setting(setting: Setting, methods: list[str], seeds: int) -> dict[str, Any]:
+    rows: dict[str, dict[str, list[float]]] = {m: {"ratio": [], "time": []} for m in methods}
+    for seed in range(seeds):
+        problem = make_lsr_problem(
+            setting.n, sample_shape=setting.shape, ranks=setting.ranks,
+            separation_rank=setting.S, family=setting.family, random_state=1000 + seed,
+        )  # fmt: skip
+        oracle, oracle_time = _fit(setting, problem, problem, seed, rule="polar", tol=1e-9)
+        best = nee(oracle.coef, problem.coef)
+        for method in methods:
+            fit, seconds = _fit(setting, problem, method, seed)
+            rows[method]["ratio"].append(nee(fit.coef, problem.coef) / best)
+            rows[method]["time"].append(seconds / oracle_time)
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = QUICK if args.quick else [s for s in SETTINGS if not args.only or args.only in s.name]
+    methods = ["lift"] if args.quick else args.methods
+    print("| setting | start | success (NEE <= 1.3x oracle) | median NEE / oracle | time / oracle (median) |")
+    print("|---|---|---|---|---|")
+    failed = False
+    for setting in settings:
+        seeds = args.seeds or setting.seeds
+        rows = run_setting(setting, methods, seeds)
+        for method in methods:
+            ratios, times = rows[method]["ratio"], rows[method]["time"]
+            wins = sum(r <= SUCCESS_RATIO for r in ratios)
+            failed |= method == "lift" and wins < len(ratios)
+            print(
+                f"| {setting.name} (n={setting.n}, S={setting.S}) | {method} | {wins}/{len(ratios)} "
+                f"| {statistics.median(ratios):.3f} | {statistics.median(times):.2f} |",
+                flush=True,
+            )
+    return int(args.quick and failed)
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("coldstart", help=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="CI subset; fail unless every seed succeeds")
+    parser.add_argument("--seeds", type=int, default=None, help="override the per-setting seed count")
+    parser.add_argument("--only", default=None, help="run the settings whose name contains this")
+    parser.add_argument("--methods", nargs="+", default=["lift", "spectral", "random"])
+    parser.set_defaults(run=run)
+

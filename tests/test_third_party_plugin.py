@@ -1,0 +1,23 @@
+"""The separately installable example plugin in plugins/lsr_cayley (installed by the README command)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import lsr_arrayapi
+from lsr_arrayapi import LSRRegressor
+from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.metrics import nee
+
+
+def test_entry_point_plugin_is_discovered():
+    assert "cayley" in lsr_arrayapi.available_rules()
+    assert lsr_arrayapi.plugins.get_rule_class("cayley").__module__ == "lsr_cayley"
+
+
+def test_estimator_fits_with_the_plugin_rule():
+    p = make_lsr_problem(300, sample_shape=(6, 7, 8), separation_rank=1, noise=0.0, random_state=0)
+    model = LSRRegressor(ranks=2, rule="cayley", fit_intercept=False).fit(p.X, p.y)
+    assert nee(model.coef_, p.coef) < 1e-3
+    for W in model.factors_[0]:
+        np.testing.assert_allclose(W.T @ W, np.eye(2), atol=1e-10)
