@@ -13,16 +13,19 @@ from lsr_arrayapi.plugins import (
     register_plugin,
     unregister_plugin,
 )
+from lsr_arrayapi.protocols import Family, UpdateRule
 from lsr_arrayapi.solver import LSRFit, fit_lsr
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Family",
     "LSRClassifier",
     "LSRFit",
     "LSRPoissonRegressor",
     "LSRRegressor",
     "LSRTensorGLM",
+    "UpdateRule",
     "__version__",
     "available_families",
     "available_rules",

@@ -42,10 +42,13 @@ def _fit(design: Design, objective: Objective, ranks, S, rng, fit_intercept, ini
     return run_bcd(solver, init, ranks, S, rng, max_iter, tol)
 
 
-def restarted_fit(design, objective, ranks, S, rng, fit_intercept, n_starts, short, keep, long, tol):
+def restarted_fit(
+    design, objective, ranks, S, rng, fit_intercept, n_starts, short, keep, long, tol
+):
     """``n_starts`` random starts run ``short`` iterations; the best ``keep`` continue to ``long``."""
     starts = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, "random", short, tol) for _ in range(n_starts)
+        _fit(design, objective, ranks, S, rng, fit_intercept, "random", short, tol)
+        for _ in range(n_starts)
     ]
     finished = [
         _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol)
@@ -67,7 +70,17 @@ def lift_start(
     xp = objective.xp
     tucker_ranks = tuple(min(S * r, d) for r, d in zip(ranks, design.sample_shape, strict=True))
     tucker = restarted_fit(
-        design, objective, tucker_ranks, 1, rng, fit_intercept, n_init, TUCKER_SHORT, 1, TUCKER_LONG, 1e-6
+        design,
+        objective,
+        tucker_ranks,
+        1,
+        rng,
+        fit_intercept,
+        n_init,
+        TUCKER_SHORT,
+        1,
+        TUCKER_LONG,
+        1e-6,
     )[0]
     if S == 1:
         return tucker
@@ -82,7 +95,10 @@ def lift_start(
     candidates = []
     for core_fit in cores[:LIFT_CANDIDATES]:
         factors = [
-            [xp.matmul(basis, small_factor) for basis, small_factor in zip(bases, term, strict=True)]
+            [
+                xp.matmul(basis, small_factor)
+                for basis, small_factor in zip(bases, term, strict=True)
+            ]
             for term in core_fit.factors
         ]
         start = {"core": core_fit.core, "factors": factors, "intercept": tucker.intercept}

@@ -21,7 +21,9 @@ from lsr_arrayapi._namespace import array_namespace
 Factors = Sequence[Sequence[Any]]
 
 
-def multi_mode_product(tensor: Any, matrices: Sequence[Any | None], *, transpose: bool = False) -> Any:
+def multi_mode_product(
+    tensor: Any, matrices: Sequence[Any | None], *, transpose: bool = False
+) -> Any:
     """Return ``tensor x_1 A_1 x_2 A_2 ... x_K A_K``.
 
     ``A_k`` has shape ``(p_k, q_k)`` and contracts its columns with mode k of

@@ -314,7 +314,9 @@ def fit_lsr(
     if init == "lift":
         from lsr_arrayapi.coldstart import lift_start
 
-        init = lift_start(design, objective, ranks, int(separation_rank), rng, fit_intercept, n_init)
+        init = lift_start(
+            design, objective, ranks, int(separation_rank), rng, fit_intercept, n_init
+        )
     solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
     fit = run_bcd(
         solver, init, ranks, int(separation_rank), rng, max_iter, tol, callback, verbose, started

@@ -162,7 +162,9 @@ def test_measured_scalar_band(schedule, steps, lower):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("schedule, steps, lower", list(BANDS))
 @given(data=st.data())
-def test_newton_schulz_singular_values_follow_the_schedule(backend_name, dtype, schedule, steps, lower, data):
+def test_newton_schulz_singular_values_follow_the_schedule(
+    backend_name, dtype, schedule, steps, lower, data
+):
     backend = load_backend(backend_name)
     m, n = data.draw(st.integers(1, 10)), data.draw(st.integers(1, 10))
     k = min(m, n)
@@ -176,7 +178,9 @@ def test_newton_schulz_singular_values_follow_the_schedule(backend_name, dtype, 
     A = matrix_with_spectrum(rng, m, n, spectrum)
     out = backend.to_numpy(newton_schulz(backend.asarray(A, dtype), schedule, steps))
     got = np.sort(np.linalg.svd(out, compute_uv=False))
-    predicted = np.sort(composite_map(schedule, steps, np.linalg.svd(A, compute_uv=False) / np.linalg.norm(A)))
+    predicted = np.sort(
+        composite_map(schedule, steps, np.linalg.svd(A, compute_uv=False) / np.linalg.norm(A))
+    )
     np.testing.assert_allclose(got, predicted, atol=1e-10 if dtype == "float64" else 1e-4)
     low, high = BANDS[(schedule, steps, lower)]
     slack = 1e-9 if dtype == "float64" else 1e-4
@@ -213,7 +217,10 @@ def test_newton_schulz_zero_and_rank_deficient_inputs():
 @pytest.mark.parametrize("steps", range(1, 9))
 def test_polar_express_beats_muon_quintic_in_worst_case_at_every_step_count(steps):
     x = np.geomspace(1e-3, 1.0, 20001)
-    worst = {name: np.max(np.abs(1 - composite_map(name, steps, x))) for name in ("muon", "polar_express")}
+    worst = {
+        name: np.max(np.abs(1 - composite_map(name, steps, x)))
+        for name in ("muon", "polar_express")
+    }
     assert worst["polar_express"] < worst["muon"]
 
 
@@ -255,7 +262,9 @@ def test_randomized_polar_is_exact_on_low_rank_input(backend_name, dtype, case, 
     A, r = case
     backend = load_backend(backend_name)
     q = min(r + extra, min(A.shape))
-    out = backend.to_numpy(randomized_polar(backend.asarray(A, dtype), q, oversample=2, random_state=seed))
+    out = backend.to_numpy(
+        randomized_polar(backend.asarray(A, dtype), q, oversample=2, random_state=seed)
+    )
     u, _, vh = np.linalg.svd(A)
     target = u[:, :r] @ vh[:r]  # polar of the rank-r part
     np.testing.assert_allclose(out, target, atol=1e-9 if dtype == "float64" else 2e-4)
@@ -270,7 +279,9 @@ def test_randomized_polar_left_equivariant_with_fixed_sketch(case, seed, rot):
     A, r = case
     U = _orthogonal(np.random.default_rng(rot), A.shape[0])
     left = randomized_polar(U @ A, r, oversample=1, random_state=seed)
-    np.testing.assert_allclose(left, U @ randomized_polar(A, r, oversample=1, random_state=seed), atol=1e-10)
+    np.testing.assert_allclose(
+        left, U @ randomized_polar(A, r, oversample=1, random_state=seed), atol=1e-10
+    )
 
 
 def test_randomized_polar_argument_errors():

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi import available_rules, fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.datasets import make_lsr_problem, paper_warm_start
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.plugins import get_rule_class
 from lsr_arrayapi.rules.muon import MuonRule
@@ -39,8 +39,15 @@ def _stiefel(rng, d, r):
 @pytest.mark.parametrize("backend_name", CPU_BACKENDS)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("rule_name, options", ORTHONORMAL_VARIANTS)
-@given(d=st.integers(2, 12), r=st.integers(1, 4), seed=st.integers(0, 2**32 - 1), lr=st.floats(1e-3, 2.0))
-def test_step_keeps_kind_and_orthonormality(backend_name, dtype, rule_name, options, d, r, seed, lr):
+@given(
+    d=st.integers(2, 12),
+    r=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    lr=st.floats(1e-3, 2.0),
+)
+def test_step_keeps_kind_and_orthonormality(
+    backend_name, dtype, rule_name, options, d, r, seed, lr
+):
     r = min(r, d)
     backend = load_backend(backend_name)
     rng = np.random.default_rng(seed)
@@ -62,7 +69,9 @@ def test_paper_preset_is_the_authors_lsrtr_m():
     assert (rule.orthogonalizer, rule.eps, rule.momentum, rule.lr, rule.weight_decay) == (
         "eig", 1e-4, 0.1, 0.05, 1e-3,
     )  # fmt: skip
-    assert rule.retract == "none" and not rule.tangent and rule.owns_step_size and not rule.orthonormal
+    assert (
+        rule.retract == "none" and not rule.tangent and rule.owns_step_size and not rule.orthonormal
+    )
     # one step is exactly W - 0.05 * (M (M^T M + 1e-4 I)^{-1/2} + 1e-3 W)
     rng = np.random.default_rng(0)
     W, grad = _stiefel(rng, 6, 2), rng.standard_normal((6, 2))
@@ -107,8 +116,16 @@ def test_rule_option_errors(rule_name, options, message):
 
 def test_oversampled_sketch_larger_than_the_factor_raises_before_fitting():
     X = np.random.default_rng(0).standard_normal((30, 5, 4, 3))
-    with pytest.raises(ValueError, match="rank \\+ oversample = 5 exceeds the factor's smaller side 2"):
-        fit_lsr(X, X[:, 0, 0, 0], ranks=2, rule="randomized_polar", rule_options={"rank": 2, "oversample": 3})
+    with pytest.raises(
+        ValueError, match="rank \\+ oversample = 5 exceeds the factor's smaller side 2"
+    ):
+        fit_lsr(
+            X,
+            X[:, 0, 0, 0],
+            ranks=2,
+            rule="randomized_polar",
+            rule_options={"rank": 2, "oversample": 3},
+        )
     # the default sketch size adapts to thin factors
     fit_lsr(X, X[:, 0, 0, 0], ranks=2, rule="randomized_polar", max_iter=2)
 
@@ -120,22 +137,23 @@ def test_every_builtin_rule_recovers_a_noiseless_tucker_model(rule):
     assert nee(fit.coef, p.coef) < 1e-3
 
 
-@pytest.mark.parametrize("family, n", [("gaussian", 500), ("logistic", 4000), ("poisson", 2000)])
+@pytest.mark.parametrize("family, n", [("gaussian", 500), ("logistic", 3000), ("poisson", 2000)])
 def test_muon_default_is_no_worse_than_qr_at_equal_iterations(family, n):
-    """Same problem, same start, same iteration budget (the paper's spec shape, S = 2)."""
-    results = {}
-    for seed in range(2):
+    """The paper's comparison: same problem (spec shape, S = 2), same start (the
+    paper's truth + 0.1), same iteration budget, fixed seeds."""
+    results: dict[str, list[float]] = {}
+    for seed in range(6):  # differences are ~1%: six seeds, not three, to see them
         p = make_lsr_problem(n, family=family, random_state=seed)
-        start = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, family=family, max_iter=0, random_state=seed)
+        start = paper_warm_start(p, random_state=seed)
         for rule in ("qr", "muon"):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 fit = fit_lsr(
                     p.X, p.y, ranks=2, separation_rank=2, family=family, rule=rule, init=start,
-                    max_iter=20, tol=0.0,
+                    max_iter=10, tol=0.0,
                 )  # fmt: skip
             results.setdefault(rule, []).append(nee(fit.coef, p.coef))
-    assert np.mean(results["muon"]) <= np.mean(results["qr"]) * 1.0001, results
+    assert np.mean(results["muon"]) <= np.mean(results["qr"]), results
 
 
 def test_registered_names_include_the_builtins():

@@ -102,7 +102,7 @@ def test_history_callback_and_early_stop():
         seen.append((iteration, state.history["loss"][-1]))
         return iteration == 3
 
-    fit = fit_lsr(p.X, p.y, ranks=2, callback=stop_at_three)
+    fit = fit_lsr(p.X, p.y, ranks=2, callback=stop_at_three, init="random", random_state=0)
     assert fit.n_iter == 3 and [i for i, _ in seen] == [1, 2, 3]
     assert len(fit.history["loss"]) == len(fit.history["time"]) == 4
     assert all(
@@ -117,7 +117,7 @@ def test_max_iter_zero_returns_the_start_and_nonconvergence_warns():
     fit = fit_lsr(p.X, p.y, ranks=2, max_iter=0)
     assert fit.n_iter == 0 and not fit.converged
     with pytest.warns(ConvergenceWarning, match="did not converge"):
-        fit = fit_lsr(p.X, p.y, ranks=2, max_iter=2)
+        fit = fit_lsr(p.X, p.y, ranks=2, max_iter=2, init="random", random_state=0)
     assert not fit.converged
 
 

@@ -47,7 +47,9 @@ SETTINGS = [
     Setting("S=3 gaussian", "gaussian", 1500, (8, 9, 10), (2, 2, 2), 3, 40, 300),
     Setting("K=2 gaussian", "gaussian", 600, (20, 25), (3, 3), 2, 40, 300),
 ]
-QUICK = [Setting("quick (8,9,10)/(2,3,2) gaussian", "gaussian", 1500, (8, 9, 10), (2, 3, 2), 2, 4, 300)]
+QUICK = [
+    Setting("quick (8,9,10)/(2,3,2) gaussian", "gaussian", 1500, (8, 9, 10), (2, 3, 2), 2, 4, 300)
+]
 
 
 def _fit(setting: Setting, problem: Any, init: Any, seed: int, **extra: Any) -> tuple[Any, float]:
@@ -79,9 +81,13 @@ def run_setting(setting: Setting, methods: list[str], seeds: int) -> dict[str, A
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = QUICK if args.quick else [s for s in SETTINGS if not args.only or args.only in s.name]
+    settings = (
+        QUICK if args.quick else [s for s in SETTINGS if not args.only or args.only in s.name]
+    )
     methods = ["lift"] if args.quick else args.methods
-    print("| setting | start | success (NEE <= 1.3x oracle) | median NEE / oracle | time / oracle (median) |")
+    print(
+        "| setting | start | success (NEE <= 1.3x oracle) | median NEE / oracle | time / oracle (median) |"
+    )
     print("|---|---|---|---|---|")
     failed = False
     for setting in settings:
@@ -101,9 +107,12 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("coldstart", help=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="CI subset; fail unless every seed succeeds")
-    parser.add_argument("--seeds", type=int, default=None, help="override the per-setting seed count")
+    parser.add_argument(
+        "--quick", action="store_true", help="CI subset; fail unless every seed succeeds"
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=None, help="override the per-setting seed count"
+    )
     parser.add_argument("--only", default=None, help="run the settings whose name contains this")
     parser.add_argument("--methods", nargs="+", default=["lift", "spectral", "random"])
     parser.set_defaults(run=run)
-

@@ -13,7 +13,7 @@ import time
 import warnings
 from typing import Any
 
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.datasets import make_lsr_problem, paper_warm_start
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.solver import fit_lsr
 
@@ -23,6 +23,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "polar": ("polar", {}),
     "muon (default)": ("muon", {}),
     "muon m=0": ("muon", {"momentum": 0.0}),
+    "muon m=0.2": ("muon", {"momentum": 0.2}),
     "muon m=0.9": ("muon", {"momentum": 0.9}),
     "muon nesterov": ("muon", {"nesterov": True}),
     "muon svd": ("muon", {"orthogonalizer": "svd"}),
@@ -39,9 +40,13 @@ def run(args: argparse.Namespace) -> int:
         rows: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
         for seed in range(args.seeds):
             p = make_lsr_problem(SIZES[family], family=family, random_state=seed)
-            start = fit_lsr(
-                p.X, p.y, ranks=2, separation_rank=2, family=family, max_iter=0, random_state=seed
-            )
+            if args.start == "paper":
+                start: Any = paper_warm_start(p, random_state=seed)
+            else:
+                start = fit_lsr(
+                    p.X, p.y, ranks=2, separation_rank=2, family=family, max_iter=0,
+                    init=args.start, random_state=seed,
+                )  # fmt: skip
             for name in names:
                 rule, options = VARIANTS[name]
                 began = time.perf_counter()
@@ -52,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
                         rule_options=options, init=start, max_iter=args.iters, tol=0.0,
                     )  # fmt: skip
                 rows[name].append((nee(fit.coef, p.coef), time.perf_counter() - began))
-        print(f"\n{family}, n = {SIZES[family]}, {args.iters} iterations, {args.seeds} seeds\n")
+        print(
+            f"\n{family}, n = {SIZES[family]}, {args.iters} iterations, {args.seeds} seeds, "
+            f"start: {args.start}\n"
+        )
         print("| method | mean NEE | median NEE | seconds |")
         print("|---|---|---|---|")
         for name in names:
@@ -70,4 +78,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--iters", type=int, default=20)
     parser.add_argument("--families", nargs="+", default=["gaussian", "logistic", "poisson"])
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS))
+    parser.add_argument(
+        "--start", default="paper", choices=["paper", "lift", "spectral", "random"],
+        help="common start: the paper's truth + 0.1 (default) or a library strategy",
+    )  # fmt: skip
     parser.set_defaults(run=run)

@@ -31,7 +31,7 @@ class MomentumOrthogonalizedRule:
 
     name: ClassVar[str]
     _defaults: ClassVar[dict[str, Any]] = {
-        "momentum": 0.5,
+        "momentum": 0.0,
         "nesterov": False,
         "weight_decay": 0.0,
         "lr": None,

@@ -29,7 +29,7 @@ class RandomizedPolarRule(MomentumOrthogonalizedRule):
         oversample: int | None = None,
         power_iters: int = 1,
         random_state: RandomState = None,
-        momentum: float = 0.5,
+        momentum: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
         lr: float | None = None,
