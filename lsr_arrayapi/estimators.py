@@ -37,7 +37,8 @@ class _LSRBase(BaseEstimator):
         tol: float = 1e-6,
         lr: float | None = None,
         fit_intercept: bool = True,
-        init: Any = "spectral",
+        init: Any = "lift",
+        n_init: int = 2,
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -51,6 +52,7 @@ class _LSRBase(BaseEstimator):
         self.lr = lr
         self.fit_intercept = fit_intercept
         self.init = init
+        self.n_init = n_init
         self.random_state = random_state
         self.verbose = verbose
 
@@ -70,7 +72,7 @@ class _LSRBase(BaseEstimator):
             family=self._family_spec(), rule=self.rule, rule_options=self.rule_options,
             max_iter=self.max_iter, tol=self.tol, lr=self.lr, alpha=self.alpha,
             fit_intercept=self.fit_intercept, sample_weight=sample_weight, init=self.init,
-            random_state=self.random_state, verbose=self.verbose,
+            n_init=self.n_init, random_state=self.random_state, verbose=self.verbose,
         )  # fmt: skip
         self.family_ = make_family(self._family_spec())
         self.core_ = result.core
@@ -130,7 +132,8 @@ class LSRTensorGLM(_LSRBase):
         tol: float = 1e-6,
         lr: float | None = None,
         fit_intercept: bool = True,
-        init: Any = "spectral",
+        init: Any = "lift",
+        n_init: int = 2,
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -138,7 +141,7 @@ class LSRTensorGLM(_LSRBase):
         super().__init__(
             ranks, separation_rank, rule=rule, rule_options=rule_options, alpha=alpha,
             max_iter=max_iter, tol=tol, lr=lr, fit_intercept=fit_intercept, init=init,
-            random_state=random_state, verbose=verbose,
+            n_init=n_init, random_state=random_state, verbose=verbose,
         )  # fmt: skip
 
     def _family_spec(self) -> str | Any:
