@@ -46,6 +46,7 @@ from lsr_arrayapi.validation import (
     check_y,
 )
 
+SCHEDULES = ("gauss_seidel", "jacobi")
 _ARMIJO = 1e-4
 _MAX_BACKTRACKS = 30
 _DIVERGED = 1e8
@@ -127,7 +128,7 @@ class _Solver:
         self.eta = self.design.forward(self.coef) + intercept
         self.value = self._checked_value(self.eta, self.coef)
         self.start_value = min(self.start_value, self.value)
-        self.steps: list[list[float | None]] = [[None for _ in term] for term in self.factors]
+        self.steps: dict[tuple[tuple[int, int], ...], float] = {}
 
     def _sum(self, arrays: Sequence[Any]) -> Any:
         total = arrays[0]
@@ -148,27 +149,43 @@ class _Solver:
         return grad
 
     # -- blocks ------------------------------------------------------------
-    def update_factor(self, s: int, k: int) -> None:
+    def update_factors(self, blocks: tuple[tuple[int, int], ...]) -> None:
+        """One safeguarded step on the factor ``blocks`` (``(s, k)`` pairs) at once.
+
+        Gauss-Seidel passes one block per call; Jacobi passes all of them, so
+        every factor moves from the same residual tensor (one pass pair for all).
+        """
         xp = self.xp
-        W = self.factors[s][k]
-        grad = factor_gradient(self.residual_tensor(), self.core, self.factors[s], k)
+        residual = self.residual_tensor()
+        grads = [factor_gradient(residual, self.core, self.factors[s], k) for s, k in blocks]
+        olds = [self.factors[s][k] for s, k in blocks]
         accept_any = self.fixed_lr is not None or getattr(self.rule, "owns_step_size", False)
-        lr = self.fixed_lr if self.fixed_lr is not None else self._initial_step(s, k, grad)
-        state, restarted = self.states[s][k], False
+        lr = self.fixed_lr if self.fixed_lr is not None else self._initial_step(blocks)
+        states, restarted = [self.states[s][k] for s, k in blocks], False
+        touched = sorted({s for s, _ in blocks})
         for _ in range(_MAX_BACKTRACKS):
-            new_W, new_state = self.rule.step(W, grad, state, lr)
-            delta = new_W - W
-            predicted = -float(xp.sum(grad * delta))
+            moved = [
+                self.rule.step(W, grad, state, lr)
+                for W, grad, state in zip(olds, grads, states, strict=True)
+            ]
+            predicted = -sum(
+                float(xp.sum(grad * (new - W)))
+                for grad, (new, _), W in zip(grads, moved, olds, strict=True)
+            )
             if not accept_any and not predicted > 0:
-                if restarted or state is None:
+                if restarted or all(state is None for state in states):
                     break  # zero gradient on the manifold: nothing to gain
                 # not a descent direction (stale momentum): restart the rule's state
-                state, restarted = self.rule.init_state(W), True
+                states, restarted = [self.rule.init_state(W) for W in olds], True
                 continue
-            term = lsr_term(
-                self.core, [new_W if j == k else B for j, B in enumerate(self.factors[s])]
-            )
-            coef = self.coef - self.terms[s] + term
+            factors = [list(term) for term in self.factors]
+            for (s, k), (new, _) in zip(blocks, moved, strict=True):
+                factors[s][k] = new
+            terms = list(self.terms)
+            coef = self.coef
+            for s in touched:
+                terms[s] = lsr_term(self.core, factors[s])
+                coef = coef - self.terms[s] + terms[s]
             eta = self.design.forward(coef) + self.intercept
             value = self._checked_value(eta, coef)
             if accept_any or value <= self.value - _ARMIJO * predicted:
@@ -177,25 +194,26 @@ class _Solver:
                         f"the fit diverged (objective {value:.3g}); lower lr or use lr=None"
                     )
                 if not accept_any:
-                    self.steps[s][k] = lr * _model_step_ratio(
-                        predicted, value - self.value + predicted
-                    )
-                self.factors[s][k], self.states[s][k] = new_W, new_state
-                self.terms[s], self.coef, self.eta, self.value = term, coef, eta, value
+                    curvature_term = value - self.value + predicted
+                    self.steps[blocks] = lr * _model_step_ratio(predicted, curvature_term)
+                for (s, k), (_, state) in zip(blocks, moved, strict=True):
+                    self.states[s][k] = state
+                self.factors, self.terms = factors, terms
+                self.coef, self.eta, self.value = coef, eta, value
                 return
             lr *= 0.5
-        self.steps[s][k] = lr  # no acceptable step: a stationary block, to precision
+        self.steps[blocks] = lr  # no acceptable step: stationary blocks, to precision
 
-    def _initial_step(self, s: int, k: int, grad: Any) -> float:
-        step = self.steps[s][k]
+    def _initial_step(self, blocks: tuple[tuple[int, int], ...]) -> float:
+        step = self.steps.get(blocks)
         if step is not None:
             return step
         # A first guess from the curvature of the family times that of the core
-        # unfolding; the measured curvature takes over after one step.
-        xp = self.xp
+        # unfolding (and the number of blocks moving together); the measured
+        # curvature takes over after one step.
         curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
-        core_norm = float(xp.sum(self.core * self.core))
-        return 1.0 / (curvature * max(core_norm, 1e-12) * self.data_scale)
+        core_norm = float(self.xp.sum(self.core * self.core))
+        return 1.0 / (curvature * max(core_norm, 1e-12) * self.data_scale * len(blocks))
 
     def update_core(self) -> None:
         xp = self.xp
@@ -261,6 +279,7 @@ def fit_lsr(
     sample_weight: Any = None,
     init: str | Mapping[str, Any] | Any = "lift",
     n_init: int = 2,
+    schedule: str = "gauss_seidel",
     random_state: RandomState = None,
     callback: Callable[[int, LSRFit], bool | None] | None = None,
     verbose: int = 0,
@@ -282,6 +301,9 @@ def fit_lsr(
     init : ``"lift"`` (default; see :mod:`lsr_arrayapi.coldstart`), ``"spectral"``,
         ``"random"`` or a warm start with ``core``/``factors`` (e.g. a previous fit).
     n_init : restarts of the Tucker stage of ``"lift"``.
+    schedule : ``"gauss_seidel"`` (the paper's order: each factor in turn, two
+        passes over X per factor) or ``"jacobi"`` (all factors from one residual
+        tensor, then the core: four passes per iteration).
     random_state : seed for every random draw (starts, sketches).
     callback : ``callback(iteration, fit)`` after each outer iteration; return
         True to stop.
@@ -305,6 +327,8 @@ def fit_lsr(
         raise ValueError(
             f"unknown init {init!r}; use one of {('lift', *INIT_STRATEGIES)} or a warm start"
         )
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; use one of {SCHEDULES}")
     if int(n_init) != n_init or n_init < 1:
         raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
 
@@ -319,8 +343,9 @@ def fit_lsr(
         )
     solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
     fit = run_bcd(
-        solver, init, ranks, int(separation_rank), rng, max_iter, tol, callback, verbose, started
-    )
+        solver, init, ranks, int(separation_rank), rng, max_iter, tol, callback, verbose, started,
+        schedule,
+    )  # fmt: skip
     if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
         warnings.warn(
             f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "
@@ -342,8 +367,12 @@ def run_bcd(
     callback: Callable[[int, LSRFit], bool | None] | None = None,
     verbose: int = 0,
     started: float | None = None,
+    schedule: str = "gauss_seidel",
 ) -> LSRFit:
     """The block-coordinate loop from ``init`` (a strategy name or a warm start).
+
+    ``schedule="gauss_seidel"`` updates one factor at a time (two passes over X
+    each); ``"jacobi"`` moves every factor from one residual tensor, then the core.
 
     ``history["time"]`` counts from ``started`` (default: now), so a fit's
     first entry is the time its start took.
@@ -353,13 +382,14 @@ def run_bcd(
     core, factors, intercept = _initial_point(solver, init, ranks, S, rng)
     solver.start(core, factors, intercept)
     history = {"loss": [solver.value], "time": [time.perf_counter() - started]}
+    blocks = tuple((s, k) for s in range(S) for k in range(len(ranks)))
+    groups = [blocks] if schedule == "jacobi" else [(block,) for block in blocks]
     converged = False
     n_iter = 0
     for n_iter in range(1, int(max_iter) + 1):
         previous = solver.coef
-        for s in range(S):
-            for k in range(len(ranks)):
-                solver.update_factor(s, k)
+        for group in groups:
+            solver.update_factors(group)
         solver.update_core()
         history["loss"].append(solver.value)
         history["time"].append(time.perf_counter() - started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -168,3 +169,14 @@ def test_fixed_step_is_the_papers_plain_iteration():
     b = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, lr=0.25, init=p, max_iter=5)
     assert not np.allclose(a.coef, b.coef)
     assert a.history["loss"][-1] < a.history["loss"][0]
+
+
+@pytest.mark.parametrize("rule", ["qr", "muon"])
+def test_jacobi_schedule_recovers_and_never_increases_the_loss(rule):
+    p = make_lsr_problem(300, separation_rank=1, noise=0.0, random_state=12, **SMALL)
+    fit = fit_lsr(
+        p.X, p.y, ranks=2, rule=rule, schedule="jacobi", init="random", random_state=0, max_iter=500
+    )
+    assert nee(fit.coef, p.coef) < 1e-3
+    losses = fit.history["loss"]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(losses))

@@ -1,0 +1,78 @@
+"""Per-iteration and full-fit timings, peak memory and accuracy for each rule and backend."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from lsr_arrayapi import fit_lsr
+from lsr_arrayapi.metrics import nee
+
+from .common import BACKENDS, as_float32, load, synthetic
+
+RULES = ["qr", "polar", "muon", "randomized_polar"]
+
+
+class OuterIteration:
+    """Five outer iterations on the Vessel-sized problem (n = 2000, 28^3, ranks 3, S = 2)."""
+
+    params = (BACKENDS, RULES, ["gauss_seidel", "jacobi"])
+    param_names = ("backend", "rule", "schedule")
+    timeout = 300
+
+    def setup(self, backend, rule, schedule):
+        to_backend, self.sync = load(backend)
+        rng = np.random.default_rng(0)
+        self.X = to_backend(as_float32(rng.standard_normal((2000, 28, 28, 28))))
+        self.y = to_backend(as_float32(rng.standard_normal(2000)))
+        self.sync()
+
+    def time_five_iterations(self, backend, rule, schedule):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_lsr(
+                self.X, self.y, ranks=3, separation_rank=2, rule=rule, schedule=schedule,
+                init="random", random_state=0, max_iter=5, tol=0.0,
+            )  # fmt: skip
+        self.sync()
+
+
+class FullFit:
+    """A default fit (cold start included) of the paper's linear problem."""
+
+    params = (BACKENDS[:2], RULES)
+    param_names = ("backend", "rule")
+    timeout = 300
+
+    def setup(self, backend, rule):
+        to_backend, self.sync = load(backend)
+        self.problem = synthetic(500, (10, 15, 20))
+        self.X, self.y = (
+            to_backend(np.asarray(self.problem.X)),
+            to_backend(np.asarray(self.problem.y)),
+        )
+
+    def _fit(self, rule):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fit_lsr(self.X, self.y, ranks=2, separation_rank=2, rule=rule, random_state=0)
+
+    def time_fit(self, backend, rule):
+        self._fit(rule)
+        self.sync()
+
+    def peakmem_fit(self, backend, rule):
+        self._fit(rule)
+
+    def track_nee(self, backend, rule):
+        from lsr_arrayapi._backends import to_host
+
+        return nee(to_host(self._fit(rule).coef), np.asarray(self.problem.coef))
+
+    track_nee.unit = "NEE"
+
+    def track_iterations(self, backend, rule):
+        return self._fit(rule).n_iter
+
+    track_iterations.unit = "iterations"

@@ -1,0 +1,108 @@
+"""Roofline ratio: one block update against two streaming passes over X.
+
+``python -m lsr_arrayapi.bench roofline [--backends numpy torch] [--n 2000]``
+times, in one process, (a) outer iterations of the solver (median of several,
+after a warm-up) and (b) the two matrix-vector products a block update needs
+(``X_flat @ v`` and ``r @ X_flat``), and prints the ratio
+``(seconds per iteration / blocks per iteration) / seconds per pass pair``.
+Gauss-Seidel has ``S K + 1`` blocks per iteration (every factor, then the core);
+Jacobi's iteration is reported against its own pass count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from lsr_arrayapi.solver import fit_lsr
+
+
+def _namespace(name: str, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any, Any]:
+    if name == "numpy":
+        return X, y, lambda: None
+    if name.startswith("torch"):
+        import torch
+
+        device = name.split(":")[1] if ":" in name else "cpu"
+        sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+        return torch.asarray(X, device=device), torch.asarray(y, device=device), sync
+    if name == "cupy":
+        import cupy
+
+        return cupy.asarray(X), cupy.asarray(y), cupy.cuda.get_current_stream().synchronize
+    raise ValueError(name)
+
+
+def _median_time(fn: Any, sync: Any, repeat: int) -> float:
+    fn()
+    sync()
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def run(args: argparse.Namespace) -> int:
+    rng = np.random.default_rng(0)
+    shape = tuple(args.shape)
+    dtype = np.float32 if args.dtype == "float32" else np.float64
+    X_host = rng.standard_normal((args.n, *shape), dtype=np.float64).astype(dtype)
+    y_host = rng.standard_normal(args.n).astype(dtype)
+    S, K = args.separation_rank, len(shape)
+    print(
+        f"n = {args.n}, d = {shape}, ranks {args.rank}, S = {S}, {args.dtype}; "
+        f"X is {X_host.nbytes / 2**20:.0f} MiB"
+    )
+    print("| backend | rule | schedule | s / iteration | s / pass pair | ratio per block update |")
+    print("|---|---|---|---|---|---|")
+    for backend in args.backends:
+        X, y, sync = _namespace(backend, X_host, y_host)
+        flat = X.reshape(args.n, -1)
+        v = flat[0] * 0 + 1
+        r = y * 0 + 1
+
+        def pass_pair(flat: Any = flat, v: Any = v, r: Any = r) -> None:
+            _ = flat @ v
+            _ = r @ flat
+
+        pair = _median_time(pass_pair, sync, args.repeat)
+        for rule in args.rules:
+            for schedule in args.schedules:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fit = fit_lsr(
+                        X, y, ranks=args.rank, separation_rank=S, rule=rule, init="random",
+                        random_state=0, max_iter=args.repeat + 1, tol=0.0, schedule=schedule,
+                    )  # fmt: skip
+                sync()
+                per_iteration = statistics.median(np.diff(fit.history["time"])[1:])
+                # pass pairs per iteration: Gauss-Seidel S K + 1, Jacobi 2
+                pairs = S * K + 1 if schedule == "gauss_seidel" else 2
+                print(
+                    f"| {backend} | {rule} | {schedule} | {per_iteration:.4f} | {pair:.4f} "
+                    f"| {per_iteration / pairs / pair:.2f} |",
+                    flush=True,
+                )
+    return 0
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("roofline", help=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--shape", type=int, nargs="+", default=[28, 28, 28])
+    parser.add_argument("--rank", type=int, default=3)
+    parser.add_argument("--separation-rank", type=int, default=2)
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--backends", nargs="+", default=["numpy", "torch:cpu"])
+    parser.add_argument("--rules", nargs="+", default=["qr", "polar", "muon", "randomized_polar"])
+    parser.add_argument("--schedules", nargs="+", default=["gauss_seidel", "jacobi"])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.set_defaults(run=run)
