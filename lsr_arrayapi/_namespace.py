@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
 from array_api_compat import array_namespace, device, is_array_api_obj
 
 __all__ = ["array_namespace", "as_float_array", "device", "follow", "real_floating"]
@@ -52,7 +51,3 @@ def _via_dlpack_or_host(x: Any) -> Any:
     from lsr_arrayapi._backends import to_host
 
     return to_host(x)
-
-
-def is_writeable(x: Any) -> bool:
-    return bool(array_api_compat.is_writeable_array(x))

@@ -18,6 +18,7 @@ from typing import Any
 
 from lsr_arrayapi._backends import Generator, standard_normal
 from lsr_arrayapi._namespace import follow
+from lsr_arrayapi.model import unfold
 from lsr_arrayapi.orthogonalize import qr_orthonormal
 
 INIT_STRATEGIES = ("spectral", "random")
@@ -50,12 +51,9 @@ def spectral_factors(
     moment: Any, ranks: tuple[int, ...], S: int, rng: Generator, *, xp: Any
 ) -> list[list[Any]]:
     """Leading singular vectors of each unfolding of ``moment`` (shape d), split over S terms."""
-    K = moment.ndim
     factors: list[list[Any]] = [[] for _ in range(S)]
     for k, rank in enumerate(ranks):
-        order = (k, *[j for j in range(K) if j != k])
-        unfolding = xp.reshape(xp.permute_dims(moment, order), (moment.shape[k], -1))
-        left, _, _ = xp.linalg.svd(unfolding, full_matrices=False)
+        left, _, _ = xp.linalg.svd(unfold(moment, k, xp), full_matrices=False)
         for s in range(S):
             block = left[:, s * rank : (s + 1) * rank]
             if block.shape[1] < rank:

@@ -79,10 +79,10 @@ def factor_gradient(residual: Any, core: Any, term_factors: Sequence[Any], k: in
     xp = array_namespace(residual, core)
     keep = [None if j == k else factor for j, factor in enumerate(term_factors)]
     partial = multi_mode_product(residual, keep, transpose=True)
-    return xp.matmul(_unfold(partial, k, xp), xp.matrix_transpose(_unfold(core, k, xp)))
+    return xp.matmul(unfold(partial, k, xp), xp.matrix_transpose(unfold(core, k, xp)))
 
 
-def _unfold(tensor: Any, k: int, xp: Any) -> Any:
+def unfold(tensor: Any, k: int, xp: Any) -> Any:
     """Mode-k unfolding ``(n_k, prod of the other sizes)`` (other modes in increasing order)."""
     order = (k, *[j for j in range(tensor.ndim) if j != k])
     return xp.reshape(xp.permute_dims(tensor, order), (tensor.shape[k], -1))

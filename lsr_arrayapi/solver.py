@@ -3,7 +3,8 @@
 One outer iteration visits, in the paper's Gauss-Seidel order, every factor
 ``B_k^s`` (s outer, k inner) and then the core G (and the intercept).  Each
 factor block costs two passes over X: ``R = sum_i r_i X_i`` for its gradient and
-``eta = <X_i, B>`` at the trial point, which the next block reuses.
+``eta = <X_i, B>`` at the trial point, which the next block reuses.  The
+``"jacobi"`` schedule moves all factors from one ``R`` instead.
 
 Step sizes (``lr=None``, the default): each factor block keeps its own step,
 set from the curvature measured along its last step (the exact line-search
@@ -113,6 +114,8 @@ class _Solver:
         self.fixed_lr = lr
         self.fit_intercept = fit_intercept
         self.start_value = math.inf
+        # the family's bound on d^2 loss / d eta^2 (1 when unbounded): first step guesses
+        self.curvature = getattr(objective.family, "curvature_bound", None) or 1.0
         # mean squared entry of the samples: the data's share of the first step size
         sq_norms = design.squared_norms()
         self.data_scale = float(xp.sum(objective.sample_weights() * sq_norms)) / math.prod(
@@ -211,9 +214,8 @@ class _Solver:
         # A first guess from the curvature of the family times that of the core
         # unfolding (and the number of blocks moving together); the measured
         # curvature takes over after one step.
-        curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
         core_norm = float(self.xp.sum(self.core * self.core))
-        return 1.0 / (curvature * max(core_norm, 1e-12) * self.data_scale * len(blocks))
+        return 1.0 / (self.curvature * max(core_norm, 1e-12) * self.data_scale * len(blocks))
 
     def update_core(self) -> None:
         xp = self.xp
@@ -224,10 +226,8 @@ class _Solver:
             t = self.fixed_lr
         else:
             norm2 = float(xp.sum(direction * direction))
-            curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
-            denom = curvature * float(
-                xp.sum(d_eta * d_eta)
-            ) / self.objective.n + self.objective.alpha * float(xp.sum(d_coef * d_coef))
+            data_curvature = self.curvature * float(xp.sum(d_eta * d_eta)) / self.objective.n
+            denom = data_curvature + self.objective.alpha * float(xp.sum(d_coef * d_coef))
             t0 = norm2 / denom if denom > 0 else 1.0
             t = self.objective.line_search(self.eta, self.coef, d_eta, d_coef, t0)
         self.core = self.core + t * direction
@@ -244,8 +244,7 @@ class _Solver:
         xp = self.xp
         ones = xp.ones_like(self.eta)
         slope = float(xp.sum(self.objective.sample_gradient(self.eta)))
-        curvature = getattr(self.objective.family, "curvature_bound", None) or 1.0
-        t = self.objective.line_search(self.eta, self.coef, -slope * ones, None, 1.0 / curvature)
+        t = self.objective.line_search(self.eta, self.coef, -slope * ones, None, 1 / self.curvature)
         self.intercept -= t * slope
         self.eta = self.eta - (t * slope) * ones
 
