@@ -29,6 +29,8 @@ from lsr_arrayapi.rules.projected import QRRule
 TUCKER_SHORT, TUCKER_LONG = 15, 150
 CORE_RESTARTS, CORE_SHORT, CORE_KEEP, CORE_LONG = 32, 15, 3, 300
 LIFT_CANDIDATES, LIFT_SHORT = 2, 10
+TUCKER_TOL = 1e-4
+SCHEDULE = "gauss_seidel"
 
 
 def _best(fits: list[Any]) -> list[Any]:
@@ -80,7 +82,7 @@ def lift_start(
         TUCKER_SHORT,
         1,
         TUCKER_LONG,
-        1e-6,
+        TUCKER_TOL,
     )[0]
     if S == 1:
         return tucker

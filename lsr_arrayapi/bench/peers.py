@@ -31,7 +31,9 @@ def tensorly_race(n: int, seed: int) -> tuple[float, float, float, float]:
     p = make_lsr_problem(n, separation_rank=1, random_state=seed)
     X, y, truth = np.asarray(p.X), np.asarray(p.y), np.asarray(p.coef)
     began = time.perf_counter()
-    peer = TuckerRegressor(weight_ranks=[2, 2, 2], reg_W=1e-6, n_iter_max=100, tol=1e-6, random_state=seed, verbose=0)
+    peer = TuckerRegressor(
+        weight_ranks=[2, 2, 2], reg_W=1e-6, n_iter_max=100, tol=1e-6, random_state=seed, verbose=0
+    )
     peer.fit(X, y)
     peer_seconds = time.perf_counter() - began
     peer_nee = nee(np.asarray(peer.weight_tensor_), truth)
@@ -69,11 +71,20 @@ def sklearn_row(family: str, n: int, n_test: int, seed: int) -> list[str]:
         peer.fit(flat[train], y[train])
         seconds = time.perf_counter() - began
         score = peer.score(flat[test], y[test])
-        rows.append((type(peer).__name__, nee(np.asarray(peer.coef_).reshape(truth.shape), truth), score, seconds))
+        rows.append(
+            (
+                type(peer).__name__,
+                nee(np.asarray(peer.coef_).reshape(truth.shape), truth),
+                score,
+                seconds,
+            )
+        )
         began = time.perf_counter()
         ours = ours_cls(ranks=2, separation_rank=2, random_state=seed).fit(X[train], y[train])
         seconds = time.perf_counter() - began
-        rows.append((ours_cls.__name__, nee(ours.coef_, truth), ours.score(X[test], y[test]), seconds))
+        rows.append(
+            (ours_cls.__name__, nee(ours.coef_, truth), ours.score(X[test], y[test]), seconds)
+        )
     return [f"| {family} | {n} | {name} | {e:.3f} | {s:.3f} | {t:.2f} |" for name, e, s, t in rows]
 
 
@@ -83,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
     print("|---|---|---|---|---|---|")
     for n in args.tensorly_n:
         peer_nee, peer_s, our_nee, our_s = tensorly_race(n, args.seed)
-        print(f"| {n} | {peer_nee:.4f} | {peer_s:.2f} | {our_nee:.4f} | {our_s:.2f} | {peer_s / our_s:.1f}x |", flush=True)
+        print(
+            f"| {n} | {peer_nee:.4f} | {peer_s:.2f} | {our_nee:.4f} | {our_s:.2f} | {peer_s / our_s:.1f}x |",
+            flush=True,
+        )
     print("\nscikit-learn on vectorized samples vs lsr_arrayapi (S = 2 truth, (10, 15, 20))\n")
     print("| family | n train | model | NEE | test score | seconds |")
     print("|---|---|---|---|---|---|")
