@@ -52,6 +52,7 @@ class InMemoryDesign:
         self.device = device(X)
         self.flat = self.xp.reshape(X, (self.n_samples, self.n_features))
         self.passes = 0
+        self._squared_norms: Any = None
 
     def forward(self, coef: Any) -> Any:
         self.passes += 1
@@ -62,8 +63,10 @@ class InMemoryDesign:
         return self.xp.reshape(self.xp.matmul(weights, self.flat), self.sample_shape)
 
     def squared_norms(self) -> Any:
-        self.passes += 1
-        return self.xp.vecdot(self.flat, self.flat)
+        if self._squared_norms is None:  # X does not change: one pass, once
+            self.passes += 1
+            self._squared_norms = self.xp.vecdot(self.flat, self.flat)
+        return self._squared_norms
 
 
 class IdentityDesign:
