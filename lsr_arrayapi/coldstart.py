@@ -37,23 +37,28 @@ def _best(fits: list[Any]) -> list[Any]:
     return sorted(fits, key=lambda fit: fit.history["loss"][-1])
 
 
-def _fit(design: Design, objective: Objective, ranks, S, rng, fit_intercept, init, max_iter, tol):
+def _fit(
+    design: Design, objective: Objective, ranks, S, rng, fit_intercept, init, max_iter, tol,
+    schedule: str = "gauss_seidel",
+):  # fmt: skip
     from lsr_arrayapi.solver import _Solver, run_bcd
 
     solver = _Solver(design, objective, QRRule(), None, fit_intercept, objective.xp)
-    return run_bcd(solver, init, ranks, S, rng, max_iter, tol)
+    return run_bcd(solver, init, ranks, S, rng, max_iter, tol, schedule=schedule)
 
 
 def restarted_fit(
-    design, objective, ranks, S, rng, fit_intercept, n_starts, short, keep, long, tol
-):
-    """``n_starts`` random starts run ``short`` iterations; the best ``keep`` continue to ``long``."""
+    design, objective, ranks, S, rng, fit_intercept, n_starts, short, keep, long, tol,
+    long_schedule: str = "gauss_seidel",
+):  # fmt: skip
+    """``n_starts`` random starts run ``short`` iterations; the best ``keep`` continue to
+    ``long`` (with ``long_schedule``)."""
     starts = [
         _fit(design, objective, ranks, S, rng, fit_intercept, "random", short, tol)
         for _ in range(n_starts)
     ]
     finished = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol)
+        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, long_schedule)
         for start in _best(starts)[:keep]
     ]
     return _best(finished)
@@ -83,6 +88,7 @@ def lift_start(
         1,
         TUCKER_LONG,
         TUCKER_TOL,
+        "lbfgs",
     )[0]
     if S == 1:
         return tucker

@@ -39,6 +39,7 @@ from lsr_arrayapi.init import (
 from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, lsr_term
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.plugins import get_family_class, get_rule_class
+from lsr_arrayapi.quasi_newton import LBFGSState, lbfgs_step
 from lsr_arrayapi.validation import (
     check_ranks,
     check_sample_weight,
@@ -47,7 +48,7 @@ from lsr_arrayapi.validation import (
     check_y,
 )
 
-SCHEDULES = ("gauss_seidel", "jacobi")
+SCHEDULES = ("gauss_seidel", "jacobi", "lbfgs")
 _ARMIJO = 1e-4
 _MAX_BACKTRACKS = 30
 _DIVERGED = 1e8
@@ -301,8 +302,10 @@ def fit_lsr(
         ``"random"`` or a warm start with ``core``/``factors`` (e.g. a previous fit).
     n_init : restarts of the Tucker stage of ``"lift"``.
     schedule : ``"gauss_seidel"`` (the paper's order: each factor in turn, two
-        passes over X per factor) or ``"jacobi"`` (all factors from one residual
-        tensor, then the core: four passes per iteration).
+        passes over X per factor), ``"jacobi"`` (all factors from one residual
+        tensor, then the core: four passes per iteration) or ``"lbfgs"``
+        (experimental: Riemannian L-BFGS on all blocks at once, about two passes
+        per iteration; uses no update rule).
     random_state : seed for every random draw (starts, sketches).
     callback : ``callback(iteration, fit)`` after each outer iteration; return
         True to stop.
@@ -328,6 +331,11 @@ def fit_lsr(
         )
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; use one of {SCHEDULES}")
+    if schedule == "lbfgs" and (rule_options or not isinstance(rule, str) or rule != "qr"):
+        raise ValueError(
+            "schedule='lbfgs' moves all blocks with its own quasi-Newton step and polar "
+            "retraction; it takes no rule or rule_options (leave rule='qr')"
+        )
     if int(n_init) != n_init or n_init < 1:
         raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
 
@@ -383,13 +391,17 @@ def run_bcd(
     history = {"loss": [solver.value], "time": [time.perf_counter() - started]}
     blocks = tuple((s, k) for s in range(S) for k in range(len(ranks)))
     groups = [blocks] if schedule == "jacobi" else [(block,) for block in blocks]
+    quasi_newton = LBFGSState() if schedule == "lbfgs" else None
     converged = False
     n_iter = 0
     for n_iter in range(1, int(max_iter) + 1):
         previous = solver.coef
-        for group in groups:
-            solver.update_factors(group)
-        solver.update_core()
+        if quasi_newton is not None:
+            lbfgs_step(solver, quasi_newton)
+        else:
+            for group in groups:
+                solver.update_factors(group)
+            solver.update_core()
         history["loss"].append(solver.value)
         history["time"].append(time.perf_counter() - started)
         change = float(xp.linalg.vector_norm(xp.reshape(solver.coef - previous, (-1,))))

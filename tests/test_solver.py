@@ -180,3 +180,38 @@ def test_jacobi_schedule_recovers_and_never_increases_the_loss(rule):
     assert nee(fit.coef, p.coef) < 1e-3
     losses = fit.history["loss"]
     assert all(b <= a + 1e-12 for a, b in itertools.pairwise(losses))
+
+
+@pytest.mark.parametrize("backend_name", CPU_BACKENDS)
+def test_lbfgs_schedule_recovers_and_never_increases_the_loss(backend_name):
+    backend = load_backend(backend_name)
+    p = problem_on(backend, n_samples=400, separation_rank=2, noise=0.0, random_state=13, **SMALL)
+    fit = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, schedule="lbfgs", init=p, max_iter=500)
+    assert nee(fit.coef, p.coef) < 1e-6
+    losses = fit.history["loss"]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(losses))
+    for term in fit.factors:
+        for W in term:
+            assert orthonormality_error(backend.to_numpy(W)) < 1e-12
+
+
+@pytest.mark.parametrize("family, n", [("logistic", 3000), ("poisson", 1500)])
+def test_lbfgs_reaches_the_same_fit_as_gauss_seidel(family, n):
+    p = make_lsr_problem(n, family=family, separation_rank=2, random_state=14, **SMALL)
+    start = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, family=family, max_iter=0, random_state=0)
+    fits = [
+        fit_lsr(
+            p.X,
+            p.y,
+            ranks=2,
+            separation_rank=2,
+            family=family,
+            init=start,
+            schedule=schedule,
+            max_iter=1000,
+            tol=1e-9,
+        )
+        for schedule in ("gauss_seidel", "lbfgs")
+    ]
+    assert fits[1].history["loss"][-1] <= fits[0].history["loss"][-1] + 1e-9
+    np.testing.assert_allclose(fits[1].coef, fits[0].coef, atol=1e-4 * np.abs(fits[0].coef).max())

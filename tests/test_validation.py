@@ -48,6 +48,7 @@ def fit(**overrides):
         ({"family": "gamma"}, ValueError, r"unknown family 'gamma'; available: \['gaussian'"),
         ({"init": "magic"}, ValueError, "unknown init 'magic'"),
         ({"schedule": "random"}, ValueError, "unknown schedule 'random'"),
+        ({"schedule": "lbfgs", "rule": "muon"}, ValueError, "takes no rule or rule_options"),
         ({"n_init": 0}, ValueError, "n_init must be an integer >= 1"),
         ({"family": "logistic", "y": np.arange(20.0) % 3}, ValueError, "labels in"),
         ({"family": "poisson", "y": -np.ones(20)}, ValueError, "non-negative"),
