@@ -39,6 +39,7 @@ class _LSRBase(BaseEstimator):
         fit_intercept: bool = True,
         init: Any = "lift",
         n_init: int = 2,
+        schedule: str = "gauss_seidel",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -53,6 +54,7 @@ class _LSRBase(BaseEstimator):
         self.fit_intercept = fit_intercept
         self.init = init
         self.n_init = n_init
+        self.schedule = schedule
         self.random_state = random_state
         self.verbose = verbose
 
@@ -72,7 +74,8 @@ class _LSRBase(BaseEstimator):
             family=self._family_spec(), rule=self.rule, rule_options=self.rule_options,
             max_iter=self.max_iter, tol=self.tol, lr=self.lr, alpha=self.alpha,
             fit_intercept=self.fit_intercept, sample_weight=sample_weight, init=self.init,
-            n_init=self.n_init, random_state=self.random_state, verbose=self.verbose,
+            n_init=self.n_init, schedule=self.schedule, random_state=self.random_state,
+            verbose=self.verbose,
         )  # fmt: skip
         self.family_ = make_family(self._family_spec())
         self.core_ = result.core
@@ -110,7 +113,9 @@ class LSRTensorGLM(_LSRBase):
     ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
     rule, rule_options : update rule name and its keyword options.
     alpha : ridge penalty; max_iter, tol, lr : see :func:`lsr_arrayapi.fit_lsr`.
-    fit_intercept, init, random_state, verbose : as usual.
+    fit_intercept, init, n_init, schedule, random_state, verbose : see
+        :func:`lsr_arrayapi.fit_lsr` (``schedule="lbfgs"`` is the fast
+        experimental quasi-Newton schedule; it takes no ``rule``).
 
     Attributes
     ----------
@@ -134,6 +139,7 @@ class LSRTensorGLM(_LSRBase):
         fit_intercept: bool = True,
         init: Any = "lift",
         n_init: int = 2,
+        schedule: str = "gauss_seidel",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -141,7 +147,7 @@ class LSRTensorGLM(_LSRBase):
         super().__init__(
             ranks, separation_rank, rule=rule, rule_options=rule_options, alpha=alpha,
             max_iter=max_iter, tol=tol, lr=lr, fit_intercept=fit_intercept, init=init,
-            n_init=n_init, random_state=random_state, verbose=verbose,
+            n_init=n_init, schedule=schedule, random_state=random_state, verbose=verbose,
         )  # fmt: skip
 
     def _family_spec(self) -> str | Any:

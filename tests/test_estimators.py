@@ -96,3 +96,11 @@ def test_clone_and_grid_search_over_ranks():
     search = GridSearchCV(model, {"ranks": [1, 2]}, cv=3).fit(p.X, p.y)
     assert search.best_params_["ranks"] in (1, 2)
     assert 0.5 < search.best_score_ <= 1.0
+
+
+def test_estimators_take_the_schedule():
+    p = make_lsr_problem(1500, family="poisson", separation_rank=1, random_state=7, **SMALL)
+    default = LSRPoissonRegressor(ranks=2, random_state=0).fit(p.X, p.y)
+    fast = LSRPoissonRegressor(ranks=2, random_state=0, schedule="lbfgs").fit(p.X, p.y)
+    assert fast.converged_
+    np.testing.assert_allclose(fast.coef_, default.coef_, atol=1e-3 * np.abs(default.coef_).max())
