@@ -7,7 +7,7 @@ from typing import Any
 
 from array_api_compat import is_array_api_obj
 
-from lsr_arrayapi._namespace import array_namespace, as_float_array, follow
+from lsr_arrayapi._namespace import array_namespace, as_float_array, device, follow
 
 
 def check_X(X: Any) -> tuple[Any, Any]:
@@ -32,9 +32,27 @@ def check_X(X: Any) -> tuple[Any, Any]:
     if X.shape[0] < 2:
         raise ValueError(f"need at least 2 samples, got n_samples={X.shape[0]}")
     X = as_float_array(X, xp=xp)
-    if not bool(xp.all(xp.isfinite(X))):
+    if not _all_finite(X, xp):
         raise ValueError("X contains NaN or infinite values")
     return xp, X
+
+
+def _all_finite(X: Any, xp: Any, rows: int = 256) -> bool:
+    """Finiteness of X without an X-sized temporary.
+
+    One matrix-vector product with ones is finite whenever every entry is
+    (a NaN or infinity propagates; ``inf - inf`` is NaN).  Only if it is not --
+    a non-finite entry, or finite entries so large that the sum overflows --
+    are the samples checked exactly, ``rows`` at a time.
+    """
+    flat = xp.reshape(X, (X.shape[0], -1))
+    ones = xp.ones((flat.shape[1],), dtype=X.dtype, device=device(X))
+    if bool(xp.all(xp.isfinite(xp.matmul(flat, ones)))):
+        return True
+    return all(
+        bool(xp.all(xp.isfinite(flat[start : start + rows, ...])))
+        for start in range(0, flat.shape[0], rows)
+    )
 
 
 def check_y(y: Any, X: Any, *, xp: Any) -> Any:

@@ -215,3 +215,21 @@ def test_lbfgs_reaches_the_same_fit_as_gauss_seidel(family, n):
     ]
     assert fits[1].history["loss"][-1] <= fits[0].history["loss"][-1] + 1e-9
     np.testing.assert_allclose(fits[1].coef, fits[0].coef, atol=1e-4 * np.abs(fits[0].coef).max())
+
+
+@pytest.mark.parametrize("schedule", ["gauss_seidel", "jacobi", "lbfgs"])
+def test_fit_allocates_no_copy_of_x(schedule):
+    """Peak NumPy allocations during a fit (validation included) stay O(D + n), far below X."""
+    tracemalloc = pytest.importorskip("tracemalloc")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((800, 20, 20, 20))  # 51 MB
+    y = rng.standard_normal(800)
+    tracemalloc.start()
+    try:
+        fit_lsr(
+            X, y, ranks=2, separation_rank=2, schedule=schedule, init="random", max_iter=3, tol=0.0
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 20, f"peak {peak / 2**20:.1f} MiB for X of {X.nbytes / 2**20:.1f} MiB"

@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from lsr_arrayapi import fit_lsr
 from lsr_arrayapi.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
+from lsr_arrayapi.validation import check_X
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((20, 4, 5, 3))
@@ -106,3 +107,12 @@ def test_estimator_errors():
     classifier = LSRClassifier(ranks=2, max_iter=3).fit(X, np.where(Y > 0, "yes", "no"))
     with pytest.raises(ValueError, match="labels not seen in fit"):
         classifier.score(X, np.where(Y > 0, "yes", "maybe"))
+
+
+def test_huge_but_finite_x_passes_the_finiteness_check():
+    # the fast finiteness probe (a sum) overflows here; the exact check must not reject
+    X = np.full((4, 3, 3), 3e38, dtype=np.float32)
+    _, checked = check_X(X)
+    assert checked is X
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        check_X(np.where(np.arange(36).reshape(4, 3, 3) == 20, np.inf, X))
