@@ -24,8 +24,12 @@ def follow(x: Any, like: Any, *, xp: Any, dtype: Any = None) -> Any:
     A foreign array (NumPy data for a torch fit, say) is converted through
     ``xp.asarray``; an array already in ``xp`` on the right device is untouched.
     """
-    if is_array_api_obj(x) and not _same_namespace(x, xp):
-        x = _via_dlpack_or_host(x)
+    if is_array_api_obj(x) and not same_namespace(x, xp):
+        # Cross-library conversion goes through the host: only small arrays
+        # (labels, weights, starts) take this path; X itself is never converted.
+        from lsr_arrayapi._backends import to_host
+
+        x = to_host(x)
     return xp.asarray(x, dtype=dtype, device=device(like))
 
 
@@ -38,16 +42,9 @@ def as_float_array(x: Any, *, xp: Any) -> Any:
     raise TypeError(f"X must hold real numbers, got dtype {x.dtype}")
 
 
-def _same_namespace(x: Any, xp: Any) -> bool:
+def same_namespace(x: Any, xp: Any) -> bool:
+    """True if ``x`` is an array of namespace ``xp``."""
     try:
         return array_namespace(x) is xp
     except TypeError:
         return False
-
-
-def _via_dlpack_or_host(x: Any) -> Any:
-    # Cross-library conversion goes through the host for small arrays (labels,
-    # weights); X itself is never converted.
-    from lsr_arrayapi._backends import to_host
-
-    return to_host(x)

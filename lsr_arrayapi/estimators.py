@@ -14,8 +14,8 @@ from array_api_compat import is_array_api_obj
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from lsr_arrayapi._backends import RandomState, encode_binary_labels
-from lsr_arrayapi._namespace import array_namespace, follow
+from lsr_arrayapi._backends import RandomState, encode_binary_labels, to_host
+from lsr_arrayapi._namespace import array_namespace, follow, same_namespace
 from lsr_arrayapi.solver import fit_lsr, make_family
 from lsr_arrayapi.validation import check_X, check_y
 
@@ -161,7 +161,7 @@ class LSRTensorGLM(_LSRBase):
         """Mean log-likelihood per sample (up to the family's constants), higher is better."""
         eta = self.decision_function(X)
         xp = array_namespace(eta)
-        y = check_y(y, eta[:, None, None], xp=xp)
+        y = check_y(y, eta, xp=xp)
         return -float(self.family_.loss(eta, y))
 
 
@@ -217,7 +217,7 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
         return codes
 
     def _encode(self, y: Any, X: Any, xp: Any, classes: Any) -> tuple[Any, Any]:
-        if is_array_api_obj(y) and _in_namespace(y, xp) and not xp.isdtype(y.dtype, "bool"):
+        if is_array_api_obj(y) and same_namespace(y, xp) and not xp.isdtype(y.dtype, "bool"):
             y = follow(y, X, xp=xp)
             if classes is None:
                 classes = xp.unique_values(y)
@@ -229,7 +229,7 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
             if not bool(xp.all((y == classes[0]) | (y == classes[1]))):
                 raise ValueError("y has labels not seen in fit")
             return classes, xp.astype(y == classes[1], X.dtype)
-        host_classes, codes = encode_binary_labels(y, None if classes is None else _host(classes))
+        host_classes, codes = encode_binary_labels(y, None if classes is None else to_host(classes))
         return host_classes, follow(codes, X, xp=xp, dtype=X.dtype)
 
     def predict_proba(self, X: Any) -> Any:
@@ -243,31 +243,18 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
         eta = self.decision_function(X)
         xp = array_namespace(eta)
         index = xp.astype(eta > 0, xp.int64)
-        if is_array_api_obj(self.classes_) and _in_namespace(self.classes_, xp):
+        if is_array_api_obj(self.classes_) and same_namespace(self.classes_, xp):
             return xp.take(self.classes_, index)
-        return self.classes_[_host(index)]
+        return self.classes_[to_host(index)]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean accuracy (weighted when ``sample_weight`` is given)."""
         eta = self.decision_function(X)
         xp = array_namespace(eta)
-        _, codes = self._encode(y, eta[:, None, None], xp, classes=self.classes_)
+        _, codes = self._encode(y, eta, xp, classes=self.classes_)
         hits = xp.astype((eta > 0) == (codes > 0.5), eta.dtype)
         _, weight = _target_and_weight(codes, sample_weight, eta, xp)
         return float(xp.sum(weight * hits))
-
-
-def _in_namespace(x: Any, xp: Any) -> bool:
-    try:
-        return array_namespace(x) is xp
-    except TypeError:
-        return False
-
-
-def _host(x: Any) -> Any:
-    from lsr_arrayapi._backends import to_host
-
-    return to_host(x)
 
 
 def _target_and_weight(y: Any, sample_weight: Any, like: Any, xp: Any) -> tuple[Any, Any]:
