@@ -38,7 +38,8 @@ class Objective:
 
     def sample_gradient(self, eta: Any) -> Any:
         """``d value / d eta`` (n,): the weights ``r_i`` of the residual tensor ``sum_i r_i X_i``."""
-        return self.sample_weights() * self.family.grad(eta, self.y)
+        grad = self.family.grad(eta, self.y)
+        return grad / self.n if self.weights is None else self.weights * grad
 
     def sample_weights(self) -> Any:
         """The weights ``w_i`` (summing to 1) of the data loss, ``(n,)``."""
