@@ -40,6 +40,8 @@ def to_host(x: Any) -> np.ndarray:
     """Copy a small array of any namespace to a NumPy array (labels, reports)."""
     if isinstance(x, np.ndarray):
         return x
+    if type(x).__module__.startswith("dask"):
+        return to_host(x.compute())
     if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
         return x.get()
     if type(x).__module__.startswith("torch"):

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from lsr_arrayapi._backends import RandomState, encode_binary_labels, to_host
 from lsr_arrayapi._namespace import array_namespace, follow, same_namespace
 from lsr_arrayapi.solver import fit_lsr, make_family
-from lsr_arrayapi.validation import check_X, check_y
+from lsr_arrayapi.validation import check_design, check_X, check_y
 
 
 class _LSRBase(BaseEstimator):
@@ -65,11 +65,15 @@ class _LSRBase(BaseEstimator):
         return y
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _LSRBase:
-        """Fit on samples X (n, d_1, ..., d_K) and responses y (n,)."""
-        xp, X = check_X(X)
-        y = self._encode_target(y, X, xp)
+        """Fit on samples X (n, d_1, ..., d_K) and responses y (n,).
+
+        X may be any array-API array, a Dask array chunked along the samples
+        or a :class:`~lsr_arrayapi.design.Design` (see :func:`~lsr_arrayapi.fit_lsr`).
+        """
+        xp, design, like = check_design(X)
+        y = self._encode_target(y, like, xp)
         result = fit_lsr(
-            X, y,
+            design, y,
             ranks=self.ranks, separation_rank=self.separation_rank,
             family=self._family_spec(), rule=self.rule, rule_options=self.rule_options,
             max_iter=self.max_iter, tol=self.tol, lr=self.lr, alpha=self.alpha,
@@ -85,7 +89,7 @@ class _LSRBase(BaseEstimator):
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.history_ = result.history
-        self.sample_shape_ = tuple(int(d) for d in X.shape[1:])
+        self.sample_shape_ = design.sample_shape
         return self
 
     def decision_function(self, X: Any) -> Any:

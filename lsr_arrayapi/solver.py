@@ -28,7 +28,7 @@ from typing import Any
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi._backends import RandomState, host_rng
-from lsr_arrayapi.design import Design, InMemoryDesign
+from lsr_arrayapi.design import Design
 from lsr_arrayapi.init import (
     INIT_STRATEGIES,
     check_start_shapes,
@@ -41,10 +41,10 @@ from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.plugins import get_family_class, get_rule_class
 from lsr_arrayapi.quasi_newton import LBFGSState, lbfgs_step
 from lsr_arrayapi.validation import (
+    check_design,
     check_ranks,
     check_sample_weight,
     check_solver_options,
-    check_X,
     check_y,
 )
 
@@ -288,8 +288,12 @@ def fit_lsr(
 
     Parameters
     ----------
-    X : array, shape ``(n, d_1, ..., d_K)``, K >= 2, of any array-API namespace.
-    y : array-like, shape ``(n,)``; moved to X's namespace and device.
+    X : array, shape ``(n, d_1, ..., d_K)``, K >= 2, of any array-API namespace;
+        or a ``dask.array.Array`` chunked along the samples (the passes over X
+        run on Dask, the rest in memory in its chunks' namespace); or any
+        :class:`~lsr_arrayapi.design.Design`.
+    y : array-like, shape ``(n,)``; moved to X's namespace and device (a Dask
+        y is computed: it holds n numbers).
     ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
     family : registered family name or family object.
     rule : registered update-rule name (``"qr"``, ``"polar"``, ``"muon"``,
@@ -315,10 +319,10 @@ def fit_lsr(
     LSRFit with ``core``, ``factors``, ``intercept``, ``coef``, ``n_iter``,
     ``converged`` and ``history``.
     """
-    xp, X = check_X(X)
-    y = check_y(y, X, xp=xp)
-    weights = check_sample_weight(sample_weight, X, xp=xp)
-    sample_shape = tuple(int(d) for d in X.shape[1:])
+    xp, design, like = check_design(X)
+    y = check_y(y, like, xp=xp)
+    weights = check_sample_weight(sample_weight, like, xp=xp)
+    sample_shape = design.sample_shape
     ranks = check_ranks(ranks, sample_shape, separation_rank)
     check_solver_options(max_iter=max_iter, tol=tol, alpha=alpha, lr=lr)
     family_obj = make_family(family)
@@ -340,7 +344,6 @@ def fit_lsr(
         raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
 
     started = time.perf_counter()
-    design = InMemoryDesign(X)
     objective = Objective(family_obj, y, weights, alpha)
     if init == "lift":
         from lsr_arrayapi.coldstart import lift_start

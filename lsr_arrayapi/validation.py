@@ -5,9 +5,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from array_api_compat import is_array_api_obj
+from array_api_compat import is_array_api_obj, is_dask_array
 
 from lsr_arrayapi._namespace import array_namespace, as_float_array, device, follow
+from lsr_arrayapi.design import Design, InMemoryDesign
+
+
+def check_design(X: Any) -> tuple[Any, Design, Any]:
+    """Return ``(xp, design, like)`` for X: an array, a Dask array or a Design.
+
+    ``xp`` is the namespace the solver's state lives in; ``like`` is an array
+    with the samples' count, dtype and device, for moving y and weights there.
+    In-memory arrays give an :class:`~lsr_arrayapi.design.InMemoryDesign` over
+    X itself, Dask arrays a :class:`~lsr_arrayapi.dask_design.DaskDesign`; any
+    other object with the :class:`~lsr_arrayapi.design.Design` interface is
+    used as it is (its ``squared_norms()`` serves as ``like``).
+    """
+    if is_dask_array(X):
+        from lsr_arrayapi.dask_design import DaskDesign
+
+        design: Design = DaskDesign(X)
+        design.check_finite()  # type: ignore[attr-defined]
+    elif not is_array_api_obj(X) and isinstance(X, Design):
+        design = X
+    else:
+        xp, X = check_X(X)
+        return xp, InMemoryDesign(X), X
+    like = design.squared_norms()
+    return array_namespace(like), design, like
 
 
 def check_X(X: Any) -> tuple[Any, Any]:

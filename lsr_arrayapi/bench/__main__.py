@@ -1,4 +1,4 @@
-"""``python -m lsr_arrayapi.bench {rules,coldstart,schedule,roofline,peers,scaling} [options]``."""
+"""``python -m lsr_arrayapi.bench {rules,coldstart,schedule,roofline,peers,scaling,scaleout} [options]``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lsr_arrayapi.bench")
     commands = parser.add_subparsers(dest="command", required=True)
-    from lsr_arrayapi.bench import coldstart, peers, roofline, rules, scaling, schedule
+    from lsr_arrayapi.bench import coldstart, peers, roofline, rules, scaleout, scaling, schedule
 
     rules.add_parser(commands)
     coldstart.add_parser(commands)
@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     roofline.add_parser(commands)
     peers.add_parser(commands)
     scaling.add_parser(commands)
+    scaleout.add_parser(commands)
     args = parser.parse_args(argv)
     return int(args.run(args) or 0)
 

@@ -1,0 +1,169 @@
+"""Dask arrays, memory-mapped files and user Designs go through the same solver."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from lsr_arrayapi import LSRClassifier, LSRRegressor, fit_lsr
+from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.design import InMemoryDesign
+from lsr_arrayapi.io import open_npy
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+
+SHAPE = (6, 7, 8)
+FIT = {"ranks": 2, "separation_rank": 2, "init": "spectral", "max_iter": 6, "tol": 0.0}
+
+
+def _problem(family: str = "gaussian", n: int = 300):
+    return make_lsr_problem(n, sample_shape=SHAPE, family=family, random_state=3)
+
+
+def _assert_same_fit(a, b, rtol=1e-9):
+    scale = float(np.linalg.norm(a.coef))
+    assert float(np.linalg.norm(a.coef - b.coef)) <= rtol * scale
+    assert a.n_iter == b.n_iter
+
+
+def _guarded_scheduler(limit_bytes: int):
+    """A synchronous scheduler that fails any compute returning >= limit_bytes to the client."""
+
+    def get(dsk, keys, **kwargs):
+        results = dask.local.get_sync(dsk, keys, **kwargs)
+        for leaf in _leaves(results):
+            if getattr(leaf, "nbytes", 0) >= limit_bytes:
+                raise AssertionError(f"{leaf.nbytes} bytes gathered on the client")
+        return results
+
+    return get
+
+
+def _leaves(obj):
+    if isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _leaves(item)
+    else:
+        yield obj
+
+
+def test_x_is_never_gathered_on_the_client():
+    problem = _problem(n=400)
+    X = da.from_array(problem.X, chunks=(50, *SHAPE))
+    limit = problem.X.nbytes // 8  # an eighth of X: more than any pass returns (n or D numbers)
+    with dask.config.set(scheduler=_guarded_scheduler(limit)):
+        with pytest.raises(AssertionError, match="gathered on the client"):
+            np.asarray(X)  # the guard does catch a materialized X
+        fit = fit_lsr(X, problem.y, **FIT)
+    _assert_same_fit(fit_lsr(problem.X, problem.y, **FIT), fit)
+
+
+def test_default_start_and_lazy_y_match_in_memory():
+    # the default start selects among restarts: compare on a well-posed problem
+    problem = _problem("logistic", n=1500)
+    X = da.from_array(problem.X, chunks=(256, 3, 7, 8))  # a sample split across chunks is merged
+    y = da.from_array(problem.y, chunks=500)
+    options = {"ranks": 2, "separation_rank": 2, "max_iter": 8, "tol": 0.0, "random_state": 0}
+    _assert_same_fit(
+        fit_lsr(problem.X, problem.y, family="logistic", **options),
+        fit_lsr(X, y, family="logistic", **options),
+        rtol=1e-8,
+    )
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, memory_limit="400MiB",
+        dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
+        yield client
+
+
+@pytest.mark.parametrize("rule", ["qr", "muon"])
+@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson"])
+def test_local_cluster_fit_matches_in_memory(cluster_client, family, rule):
+    problem = _problem(family)
+    X = da.from_array(problem.X, chunks=(75, *SHAPE)).persist()
+    expected = fit_lsr(problem.X, problem.y, family=family, rule=rule, **FIT)
+    fit = fit_lsr(X, problem.y, family=family, rule=rule, **FIT)
+    _assert_same_fit(expected, fit)
+    assert isinstance(fit.coef, np.ndarray)  # the model comes back in memory
+
+
+def test_estimators_take_dask_arrays_and_predict_lazily():
+    problem = _problem("logistic", n=1500)
+    X = da.from_array(problem.X, chunks=(500, *SHAPE))
+    options = {"ranks": 2, "separation_rank": 2, "max_iter": 5, "tol": 0.0, "init": "spectral"}
+    lazy = LSRClassifier(**options).fit(X, problem.y)
+    eager = LSRClassifier(**options).fit(problem.X, problem.y)
+    scale = np.linalg.norm(eager.coef_)
+    assert np.linalg.norm(lazy.coef_ - eager.coef_) <= 1e-8 * scale
+    proba = lazy.predict_proba(X)
+    assert isinstance(proba, da.Array)
+    np.testing.assert_allclose(proba.compute(), eager.predict_proba(problem.X), rtol=1e-6)
+    assert lazy.score(X, problem.y) == pytest.approx(eager.score(problem.X, problem.y))
+
+
+def test_memory_mapped_npy_fits_directly_and_through_open_npy(tmp_path):
+    problem = _problem(n=240)
+    path = tmp_path / "X.npy"
+    np.save(path, problem.X)
+    expected = fit_lsr(problem.X, problem.y, **FIT)
+    mapped = np.load(path, mmap_mode="r")
+    _assert_same_fit(expected, fit_lsr(mapped, problem.y, **FIT))
+    lazy = open_npy(path, chunk_rows=50)
+    assert lazy.chunks[0] == (50, 50, 50, 50, 40)
+    graph_bytes = len(pickle.dumps(dict(lazy.__dask_graph__())))
+    assert graph_bytes < problem.X.nbytes / 20  # the tasks hold the path, not the data
+    _assert_same_fit(expected, fit_lsr(lazy, problem.y, **FIT))
+
+
+def test_open_npy_rejects_bad_chunk_rows(tmp_path):
+    path = tmp_path / "X.npy"
+    np.save(path, np.zeros((4, 2, 2)))
+    with pytest.raises(ValueError, match="chunk_rows"):
+        open_npy(path, chunk_rows=0)
+
+
+def test_a_user_design_is_used_as_given():
+    problem = _problem()
+    design = InMemoryDesign(problem.X)
+    fit = fit_lsr(design, problem.y, **FIT)
+    assert design.passes > 0
+    _assert_same_fit(fit_lsr(problem.X, problem.y, **FIT), fit)
+    model = LSRRegressor(ranks=2, separation_rank=2, max_iter=3, random_state=0)
+    assert model.fit(InMemoryDesign(problem.X), problem.y).sample_shape_ == SHAPE
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "match"),
+    [
+        (da.zeros((10, 4), chunks=5), ValueError, "K >= 2"),
+        (da.zeros((1, 3, 3), chunks=1), ValueError, "at least 2 samples"),
+        (da.zeros((6, 3, 3), dtype=complex, chunks=3), TypeError, "real numbers"),
+        (da.full((6, 3, 3), math.nan, chunks=3), ValueError, "NaN or infinite"),
+        (da.full((6, 3, 3), 1e200, chunks=3), ValueError, "overflow"),
+    ],
+)
+def test_bad_dask_input_is_rejected_clearly(X, error, match):
+    with pytest.raises(error, match=match):
+        fit_lsr(X, np.zeros(X.shape[0]), ranks=1)
+
+
+def test_dask_y_of_wrong_length_is_rejected():
+    X = da.ones((6, 3, 3), chunks=3)
+    with pytest.raises(ValueError, match="5 entries but X has 6 samples"):
+        fit_lsr(X, da.zeros(5, chunks=5), ranks=1)
+
+
+def test_unknown_chunk_sizes_are_reported():
+    X = da.ones((6, 3, 3), chunks=3)
+    X = X[X[:, 0, 0] > 0]  # boolean mask: unknown number of rows
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        fit_lsr(X, np.zeros(6), ranks=1)
