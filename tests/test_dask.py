@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -166,4 +169,28 @@ def test_unknown_chunk_sizes_are_reported():
     X = da.ones((6, 3, 3), chunks=3)
     X = X[X[:, 0, 0] > 0]  # boolean mask: unknown number of rows
     with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        fit_lsr(X, np.zeros(6), ranks=1)
+
+
+def test_the_core_imports_without_dask():
+    code = (
+        "import sys; sys.modules['dask'] = None; import lsr_arrayapi, numpy as np; "
+        "from lsr_arrayapi.datasets import make_lsr_problem; "
+        "p = make_lsr_problem(200, sample_shape=(4, 5, 6), separation_rank=1, random_state=0); "
+        "lsr_arrayapi.fit_lsr(p.X, p.y, ranks=2, max_iter=3)"
+    )
+    subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True)
+
+
+def test_missing_dask_array_pieces_give_an_install_hint(monkeypatch):
+    X = da.ones((6, 3, 3), chunks=3)
+    real_import = builtins.__import__
+
+    def no_dask_array(name, *args, **kwargs):
+        if name == "dask.array":
+            raise ImportError("No module named 'toolz'")  # as with dask installed without extras
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask_array)
+    with pytest.raises(ImportError, match=r"lsr_arrayapi\[dask\]"):
         fit_lsr(X, np.zeros(6), ranks=1)
