@@ -1,4 +1,5 @@
-"""Command line: ``python -m lsr_arrayapi demo`` (and ``lsr-arrayapi demo``)."""
+"""Command line: ``lsr-arrayapi demo`` and ``lsr-arrayapi reproduce NAME``
+(also ``python -m lsr_arrayapi ...``)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_parser.add_argument("--separation-rank", type=int, default=2)
     demo_parser.add_argument("--seed", type=int, default=0)
     demo_parser.set_defaults(run=demo)
+    from lsr_arrayapi.reproduce.cli import add_parser
+
+    add_parser(commands)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -109,6 +109,23 @@ def make_lsr_problem(
     )
 
 
+def split_test(problem: LSRProblem, n_test: int) -> tuple[LSRProblem, Any, Any]:
+    """Hold out the last ``n_test`` samples: ``(train problem, X_test, y_test)``.
+
+    The samples are i.i.d., so drawing ``n_train + n_test`` and splitting is
+    the same as drawing a separate test set from the same truth.
+    """
+    n = int(problem.X.shape[0])
+    if not 0 < n_test < n:
+        raise ValueError(f"n_test must be in [1, {n - 1}], got {n_test}")
+    cut = n - n_test
+    train = LSRProblem(
+        X=problem.X[:cut, ...], y=problem.y[:cut], coef=problem.coef, core=problem.core,
+        factors=problem.factors, family=problem.family,
+    )  # fmt: skip
+    return train, problem.X[cut:, ...], problem.y[cut:]
+
+
 def paper_warm_start(
     problem: LSRProblem, *, perturbation: float = 0.1, random_state: RandomState = None
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from lsr_arrayapi._backends import RandomState, encode_binary_labels, to_host
 from lsr_arrayapi._namespace import array_namespace, follow, same_namespace
+from lsr_arrayapi.metrics import poisson_deviance
 from lsr_arrayapi.solver import fit_lsr, make_family
 from lsr_arrayapi.validation import check_design, check_X, check_y
 
@@ -202,9 +203,7 @@ class LSRPoissonRegressor(RegressorMixin, _LSRBase):
         xp = array_namespace(mu)
         y, weight = _target_and_weight(y, sample_weight, mu, xp)
         null = xp.sum(weight * y) * xp.ones_like(y)
-        return 1.0 - float(
-            _poisson_deviance(y, mu, weight, xp) / _poisson_deviance(y, null, weight, xp)
-        )
+        return 1.0 - poisson_deviance(y, mu, weight) / poisson_deviance(y, null, weight)
 
 
 class LSRClassifier(ClassifierMixin, _LSRBase):
@@ -269,9 +268,3 @@ def _target_and_weight(y: Any, sample_weight: Any, like: Any, xp: Any) -> tuple[
         weight = follow(sample_weight, like, xp=xp, dtype=like.dtype)
         weight = weight / xp.sum(weight)
     return y, weight
-
-
-def _poisson_deviance(y: Any, mu: Any, weight: Any, xp: Any) -> Any:
-    safe_y = xp.where(y > 0, y, xp.ones_like(y))
-    term = xp.where(y > 0, y * xp.log(safe_y / mu), xp.zeros_like(y))
-    return 2.0 * xp.sum(weight * (term - y + mu))

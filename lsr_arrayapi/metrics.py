@@ -1,10 +1,28 @@
-"""Estimation-error metrics (array API; Python floats out)."""
+"""Metrics of the LSRTR-M paper and of binary classification (array API; floats out).
+
+Every function takes arrays of one namespace (NumPy, torch, CuPy, ...) and
+returns a Python float.  Estimation error is reported unsquared (``nee``)
+everywhere in the library; ``nee_squared`` is the paper's number.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
+
+__all__ = [
+    "accuracy",
+    "binary_report",
+    "f1",
+    "nee",
+    "nee_squared",
+    "poisson_deviance",
+    "prediction_error",
+    "roc_auc",
+    "sensitivity",
+    "specificity",
+]
 
 
 def nee(estimate: Any, truth: Any) -> float:
@@ -17,3 +35,104 @@ def nee(estimate: Any, truth: Any) -> float:
 def nee_squared(estimate: Any, truth: Any) -> float:
     """The LSRTR-M paper's error: ``||B_hat - B||_F^2 / ||B||_F^2``."""
     return nee(estimate, truth) ** 2
+
+
+def prediction_error(family: str, eta: Any, y: Any) -> float:
+    """The paper's normalized prediction error on test data (experiments.md section 5.2).
+
+    eta, y : ``(n,)`` linear predictor and observed responses.
+
+    * gaussian: ``||eta - y||^2 / ||y||^2``;
+    * logistic: ``mean |sigmoid(eta) - y|`` (probability MAE, y in {0, 1});
+    * poisson: ``||log(exp(eta) + 1) - log(y + 1)||^2 / ||log(y + 1)||^2``.
+    """
+    xp = array_namespace(eta, y)
+    if family == "gaussian":
+        return float(xp.sum((eta - y) ** 2) / xp.sum(y**2))
+    if family == "logistic":
+        return float(xp.mean(xp.abs(1.0 / (1.0 + xp.exp(-eta)) - y)))
+    if family == "poisson":
+        log_y = xp.log1p(y)
+        return float(xp.sum((xp.log1p(xp.exp(eta)) - log_y) ** 2) / xp.sum(log_y**2))
+    raise ValueError(f"no prediction error defined for family {family!r}")
+
+
+def poisson_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
+    """Mean Poisson deviance ``2 mean(y log(y / mu) - (y - mu))`` (``0 log 0 = 0``),
+    weighted by ``sample_weight`` ``(n,)`` when given."""
+    xp = array_namespace(y, mu)
+    safe_y = xp.where(y > 0, y, xp.ones_like(y))
+    term = 2.0 * (xp.where(y > 0, y * xp.log(safe_y / mu), xp.zeros_like(y)) - y + mu)
+    if sample_weight is None:
+        return float(xp.mean(term))
+    return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))
+
+
+def _counts(y_true: Any, y_pred: Any) -> tuple[float, float, float, float]:
+    """``(TP, FP, TN, FN)`` for labels in {0, 1} (any real or boolean dtype)."""
+    xp = array_namespace(y_true, y_pred)
+    truth, pred = y_true != 0, y_pred != 0
+    tp = float(xp.sum(xp.astype(truth & pred, xp.float64)))
+    fp = float(xp.sum(xp.astype(~truth & pred, xp.float64)))
+    tn = float(xp.sum(xp.astype(~truth & ~pred, xp.float64)))
+    fn = float(xp.sum(xp.astype(truth & ~pred, xp.float64)))
+    return tp, fp, tn, fn
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+def accuracy(y_true: Any, y_pred: Any) -> float:
+    """Fraction of correct labels."""
+    tp, fp, tn, fn = _counts(y_true, y_pred)
+    return (tp + tn) / (tp + fp + tn + fn)
+
+
+def sensitivity(y_true: Any, y_pred: Any) -> float:
+    """True-positive rate ``TP / #positives`` (NaN without positives)."""
+    tp, _, _, fn = _counts(y_true, y_pred)
+    return _ratio(tp, tp + fn)
+
+
+def specificity(y_true: Any, y_pred: Any) -> float:
+    """True-negative rate ``TN / #negatives`` (NaN without negatives)."""
+    _, fp, tn, _ = _counts(y_true, y_pred)
+    return _ratio(tn, tn + fp)
+
+
+def f1(y_true: Any, y_pred: Any) -> float:
+    """``2 TP / (2 TP + FP + FN)`` (NaN when there is nothing positive at all)."""
+    tp, fp, _, fn = _counts(y_true, y_pred)
+    return _ratio(2 * tp, 2 * tp + fp + fn)
+
+
+def roc_auc(y_true: Any, score: Any) -> float:
+    """Area under the ROC curve: ``P(score_pos > score_neg) + P(tie) / 2``.
+
+    Rank form (Mann-Whitney) with average ranks for ties; ``O(n log n)``.
+    NaN unless both classes are present.
+    """
+    xp = array_namespace(y_true, score)
+    positive = xp.astype(y_true != 0, xp.float64)
+    n_pos = float(xp.sum(positive))
+    n_neg = float(positive.shape[0]) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ordered = xp.sort(score)
+    below = xp.searchsorted(ordered, score, side="left")  # ties occupy [below, through)
+    through = xp.searchsorted(ordered, score, side="right")
+    ranks = xp.astype(below + through + 1, xp.float64) / 2.0  # average 1-based rank
+    return (float(xp.sum(ranks * positive)) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def binary_report(y_true: Any, probability: Any, threshold: float = 0.5) -> dict[str, float]:
+    """Accuracy, sensitivity, specificity, F1 (labels ``probability > threshold``) and AUC."""
+    y_pred = probability > threshold
+    return {
+        "accuracy": accuracy(y_true, y_pred),
+        "sensitivity": sensitivity(y_true, y_pred),
+        "specificity": specificity(y_true, y_pred),
+        "f1": f1(y_true, y_pred),
+        "auc": roc_auc(y_true, probability),
+    }

@@ -1,0 +1,158 @@
+"""``lsr-arrayapi reproduce NAME [options]`` (also ``python -m lsr_arrayapi reproduce``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from lsr_arrayapi.reproduce.experiments import EXPERIMENTS, paper_methods
+
+REAL = ("digits", "vessel")
+VIEWS = {
+    "coded": "as the authors coded it (unsigned QR in LSRTR, the figure's quirks)",
+    "fair": "fairly (sign-fixed QR, same start and steps, no filters)",
+}
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "reproduce",
+        help="run an experiment of the LSRTR-M paper",
+        description="Writes records.csv/json, figures and summary.md into --out/NAME.",
+    )
+    parser.add_argument("name", choices=[*EXPERIMENTS, *REAL])
+    parser.add_argument(
+        "--rules",
+        nargs="+",
+        default=["qr", "muon"],
+        help="update rules to compare (qr, muon, randomized_polar, plugins)",
+    )
+    parser.add_argument("--trials", type=int, default=None, help="default: the paper's")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=None,
+        help="training sizes (a sweep) or one size; default: the paper's",
+    )
+    parser.add_argument("--backend", default="numpy", help="numpy, torch, torch:cuda or cupy")
+    parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--out", default="reproduce-results")
+    parser.add_argument(
+        "--quick", action="store_true", help="2 trials, a tenth of the samples: under a minute"
+    )
+    parser.add_argument("--data", default=None, help="vessel: path of vesselmnist3d.npz")
+    parser.add_argument(
+        "--balanced",
+        action="store_true",
+        help="vessel: balance the training classes (the paper's Fig 13)",
+    )
+    parser.add_argument(
+        "--stop-on",
+        default="val",
+        choices=["val", "test"],
+        help="vessel: early-stopping split (the authors used test)",
+    )
+    parser.set_defaults(run=run)  # fmt: skip
+
+
+def namespace(backend: str) -> tuple[Any, Any]:
+    """``(xp, device)`` for a backend name."""
+    import importlib
+
+    library, _, device = backend.partition(":")
+    if library in ("numpy", "torch", "cupy"):
+        xp = importlib.import_module(f"array_api_compat.{library}")
+        return xp, (device or "cpu") if library == "torch" else None
+    raise ValueError(f"unknown backend {backend!r}; use numpy, torch, torch:cuda or cupy")
+
+
+def progress(items: Iterable[Any], description: str) -> Iterable[Any]:
+    items = list(items)
+    try:
+        from tqdm import tqdm
+    except ImportError:  # tqdm is optional: print a line per item instead
+        for index, item in enumerate(items, 1):
+            print(f"{description}: {index}/{len(items)}", flush=True)
+            yield item
+        return
+    yield from tqdm(items, desc=description)
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = os.path.join(args.out, args.name)
+    os.makedirs(folder, exist_ok=True)
+    if args.name in REAL:
+        from lsr_arrayapi.reproduce.real import run_real
+
+        return run_real(args, folder)
+    return run_synthetic_experiment(args, folder)
+
+
+def run_synthetic_experiment(args: argparse.Namespace, folder: str) -> int:
+    from dataclasses import replace
+
+    from lsr_arrayapi.reproduce.report import (
+        plot_curves,
+        plot_sweep,
+        summary_table,
+        write_records,
+    )
+    from lsr_arrayapi.reproduce.synthetic import fig10_filter, run_synthetic
+
+    experiment = EXPERIMENTS[args.name]
+    if args.quick:
+        experiment = experiment.quick()
+    if args.trials is not None:
+        experiment = replace(experiment, trials=args.trials)
+    if args.sizes:
+        sweep = len(args.sizes) > 1 or bool(experiment.sizes)
+        experiment = replace(
+            experiment, sizes=tuple(args.sizes) if sweep else (), n_train=args.sizes[0]
+        )
+    xp, device = namespace(args.backend)
+    methods = paper_methods(tuple(args.rules), experiment.alpha, experiment.iterations)
+    began = time.perf_counter()
+    records = run_synthetic(
+        experiment, methods, xp=xp, dtype=getattr(xp, args.dtype), device=device,
+        seed=args.seed, progress=lambda jobs: progress(jobs, f"{experiment.name} trials"),
+    )  # fmt: skip
+    config = {
+        **{k: v for k, v in vars(experiment).items()},
+        "rules": args.rules, "backend": args.backend, "dtype": args.dtype, "seed": args.seed,
+        "quick": args.quick, "methods": [m.label for m in methods],
+    }  # fmt: skip
+    write_records(records, folder, config)
+    lines = [
+        f"# {experiment.name} (paper Fig {experiment.figures}): {experiment.family}, "
+        f"{experiment.trials} trials, {experiment.iterations} iterations, alpha {experiment.alpha}",
+        "",
+        f"Command: `lsr-arrayapi reproduce {args.name}"
+        + (" --quick" if args.quick else "") + (f" --trials {args.trials}" if args.trials else "")
+        + f" --backend {args.backend} --dtype {args.dtype}`; "
+        f"{time.perf_counter() - began:.0f} s. Medians [25%, 75%] over trials, final iteration.",
+    ]  # fmt: skip
+    for view, description in VIEWS.items():
+        labels = {m.label for m in methods if view in m.views}
+        shown = [r for r in records if r["method"] in labels]
+        if view == "coded" and experiment.quirk == "fig10_filter":
+            shown = fig10_filter(shown)
+        if view == "coded" and experiment.quirk == "fig7_residual":
+            shown = [{**r, "npe": r["npe_sampled"]} for r in shown]
+        title = f"{experiment.name} (Fig {experiment.figures}), {description}"
+        prefix = os.path.join(folder, view)
+        if experiment.sizes:
+            files = plot_sweep(shown, f"{prefix}_vs_n.png", title)
+        else:
+            files = plot_curves(shown, prefix, title)
+        lines += ["", f"## {description}", "", summary_table(shown), ""]
+        lines += [f"![{view}]({os.path.basename(f)})" for f in files]
+    with open(os.path.join(folder, "summary.md"), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nwrote {folder}/records.csv, records.json, summary.md and figures")
+    return 0

@@ -1,0 +1,77 @@
+"""Metrics against hand-computed values, on every backend."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from lsr_arrayapi import metrics
+
+
+def test_estimation_errors(backend):
+    truth = backend.asarray([[3.0, 0.0], [0.0, 4.0]])  # ||B|| = 5
+    estimate = backend.asarray([[3.0, 1.0], [0.0, 4.0]])
+    assert metrics.nee(estimate, truth) == pytest.approx(0.2)
+    assert metrics.nee_squared(estimate, truth) == pytest.approx(0.04)
+
+
+def test_prediction_errors_by_hand(backend):
+    eta, y = backend.asarray([1.0, 2.0]), backend.asarray([1.0, 0.0])
+    assert metrics.prediction_error("gaussian", eta, y) == pytest.approx(4.0)  # (0 + 4) / 1
+    s1, s2 = 1 / (1 + math.exp(-1)), 1 / (1 + math.exp(-2))
+    expected = ((1 - s1) + s2) / 2
+    assert metrics.prediction_error("logistic", eta, y) == pytest.approx(expected)
+    counts = backend.asarray([1.0, 3.0])
+    log_mu, log_y = np.log1p(np.exp([1.0, 2.0])), np.log1p([1.0, 3.0])
+    expected = np.sum((log_mu - log_y) ** 2) / np.sum(log_y**2)
+    assert metrics.prediction_error("poisson", eta, counts) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="no prediction error"):
+        metrics.prediction_error("gamma", eta, y)
+
+
+def test_poisson_deviance_by_hand(backend):
+    y, mu = backend.asarray([0.0, 2.0]), backend.asarray([1.0, 1.0])
+    # 2 * mean([0 - 0 + 1, 2 log 2 - 2 + 1])
+    expected = 1 + 2 * math.log(2) - 1
+    assert metrics.poisson_deviance(y, mu) == pytest.approx(expected)
+    weights = backend.asarray([3.0, 1.0])
+    assert metrics.poisson_deviance(y, mu, weights) == pytest.approx(
+        2 * (3 * 1 + (2 * math.log(2) - 1)) / 4
+    )
+
+
+def test_confusion_metrics_by_hand(backend):
+    truth = backend.asarray([1.0, 1.0, 1.0, 0.0, 0.0])
+    pred = backend.asarray([1.0, 0.0, 1.0, 1.0, 0.0])  # TP 2, FN 1, FP 1, TN 1
+    assert metrics.accuracy(truth, pred) == pytest.approx(3 / 5)
+    assert metrics.sensitivity(truth, pred) == pytest.approx(2 / 3)
+    assert metrics.specificity(truth, pred) == pytest.approx(1 / 2)
+    assert metrics.f1(truth, pred) == pytest.approx(4 / 6)
+    assert math.isnan(metrics.sensitivity(truth * 0, pred))
+
+
+def test_auc_by_hand_with_ties(backend):
+    truth = backend.asarray([0.0, 0.0, 1.0, 1.0])
+    score = backend.asarray([0.1, 0.5, 0.5, 0.9])
+    # pairs (pos, neg): (0.5,0.1)=1 (0.5,0.5)=1/2 (0.9,*)=1,1 -> 3.5 / 4
+    assert metrics.roc_auc(truth, score) == pytest.approx(0.875)
+    assert math.isnan(metrics.roc_auc(truth * 0, score))
+
+
+def test_auc_matches_scikit_learn():
+    rng = np.random.default_rng(0)
+    truth = rng.random(500) < 0.3
+    score = np.round(rng.random(500) + truth * 0.3, 2)  # many ties
+    assert metrics.roc_auc(truth.astype(float), score) == pytest.approx(roc_auc_score(truth, score))
+
+
+def test_binary_report_thresholds_probabilities():
+    report = metrics.binary_report(np.array([1.0, 0.0, 1.0]), np.array([0.4, 0.2, 0.9]), 0.3)
+    assert report["accuracy"] == 1.0 and report["auc"] == 1.0
+    assert (
+        metrics.binary_report(np.array([1.0, 0, 1]), np.array([0.4, 0.2, 0.9]))["sensitivity"]
+        == 0.5
+    )
