@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace, device
+from lsr_arrayapi.design import Design
 
 
 def _import_dask_array() -> Any:
@@ -33,7 +34,7 @@ def _import_dask_array() -> Any:
     return dask, da
 
 
-class DaskDesign:
+class DaskDesign(Design):
     """Samples held in a ``dask.array.Array`` of shape ``(n, d_1, ..., d_K)``.
 
     Chunks along the sample axis are kept; chunks that split a sample are

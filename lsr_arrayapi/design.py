@@ -36,7 +36,7 @@ class Design(Protocol):
         ...
 
 
-class InMemoryDesign:
+class InMemoryDesign(Design):
     """X held as one array; both passes are a matrix-vector product.
 
     The reshape to ``(n, D)`` is a view for contiguous arrays, so X is never
@@ -69,7 +69,7 @@ class InMemoryDesign:
         return self._squared_norms
 
 
-class IdentityDesign:
+class IdentityDesign(Design):
     """Samples are the unit tensors of ``shape``: ``eta = vec(coef)``.
 
     Fitting it with the Gaussian family is least-squares approximation of a

@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lsr_arrayapi._namespace import array_namespace
+from lsr_arrayapi.protocols import Family
 
 
-class _Family:
+class _Family(Family):
     name: ClassVar[str]
     curvature_bound: ClassVar[float | None]
 
@@ -25,6 +26,7 @@ class _Family:
             raise ValueError(f"y contains NaN or infinite values ({self.name} family)")
 
     def pointwise_loss(self, eta: Any, y: Any) -> Any:
+        """Per-sample negative log-likelihood ``(n,)`` (enables ``sample_weight``)."""
         raise NotImplementedError
 
     def loss(self, eta: Any, y: Any) -> Any:

@@ -27,9 +27,16 @@ class UpdateRule(Protocol):
 
     name: ClassVar[str]
 
-    def init_state(self, W: Any) -> Any: ...
+    def init_state(self, W: Any) -> Any:
+        """The rule's state for factor ``W`` ``(d_k, r_k)`` (e.g. a zero momentum), or None."""
+        ...
 
-    def step(self, W: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]: ...
+    def step(self, W: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]:
+        """Move ``W`` ``(d_k, r_k)`` along ``-grad`` (same shape) with step ``lr``.
+
+        Returns ``(new W, new state)``; ``state`` itself is left unchanged.
+        """
+        ...
 
 
 @runtime_checkable
@@ -47,10 +54,18 @@ class Family(Protocol):
     name: ClassVar[str]
     curvature_bound: ClassVar[float | None]
 
-    def validate(self, y: Any) -> None: ...
+    def validate(self, y: Any) -> None:
+        """Raise ``ValueError`` if responses ``y`` ``(n,)`` are outside the support."""
+        ...
 
-    def mean(self, eta: Any) -> Any: ...
+    def mean(self, eta: Any) -> Any:
+        """The inverse link: mean response for linear predictors ``eta`` ``(n,)``."""
+        ...
 
-    def loss(self, eta: Any, y: Any) -> Any: ...
+    def loss(self, eta: Any, y: Any) -> Any:
+        """Mean negative log-likelihood (up to constants), a 0-D array."""
+        ...
 
-    def grad(self, eta: Any, y: Any) -> Any: ...
+    def grad(self, eta: Any, y: Any) -> Any:
+        """Per-sample derivative ``d loss_i / d eta_i`` ``(n,)`` (mean(eta) - y for canonical links)."""
+        ...

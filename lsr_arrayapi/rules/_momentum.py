@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from lsr_arrayapi._namespace import array_namespace
 from lsr_arrayapi.orthogonalize import polar_svd, project_tangent, qr_orthonormal
+from lsr_arrayapi.protocols import UpdateRule
 
 RETRACTIONS = ("none", "qr", "polar")
 
@@ -16,7 +17,7 @@ def check_nonnegative(**values: float) -> None:
             raise ValueError(f"{key} must be >= 0, got {value!r}")
 
 
-class MomentumOrthogonalizedRule:
+class MomentumOrthogonalizedRule(UpdateRule):
     """``M <- beta M + xi``; ``O = orth(M)`` (or of ``g + beta M`` with Nesterov);
     ``W <- W - step * O - lr_wd * lambda * W``; then an optional retraction
     (``"polar"`` by default).  ``xi`` is the gradient projected onto the Stiefel
@@ -67,6 +68,7 @@ class MomentumOrthogonalizedRule:
         self.orthonormal = retract != "none"
 
     def orthogonalize(self, direction: Any) -> Any:
+        """The (approximate) polar factor of ``direction`` ``(d_k, r_k)``, same shape."""
         raise NotImplementedError
 
     def init_state(self, W: Any) -> Any:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lsr_arrayapi.orthogonalize import polar_svd, project_tangent, qr_orthonormal
+from lsr_arrayapi.protocols import UpdateRule
 
 
-class QRRule:
+class QRRule(UpdateRule):
     """LSRTR: ``W <- qf(W - lr * xi)``, thin QR with ``diag(R) >= 0``.
 
     ``xi`` is the gradient projected onto the Stiefel tangent space at W
@@ -33,7 +34,7 @@ class QRRule:
         return qr_orthonormal(W - lr * direction, sign_fix=self.sign_fix), state
 
 
-class PolarRule:
+class PolarRule(UpdateRule):
     """``W <- polar(W - lr * grad)``: retraction by the nearest orthonormal matrix."""
 
     name: ClassVar[str] = "polar"
