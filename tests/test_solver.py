@@ -233,3 +233,14 @@ def test_fit_allocates_no_copy_of_x(schedule):
     finally:
         tracemalloc.stop()
     assert peak < X.nbytes / 20, f"peak {peak / 2**20:.1f} MiB for X of {X.nbytes / 2**20:.1f} MiB"
+
+
+def test_fewer_than_two_samples_per_parameter_warns():
+    problem = make_lsr_problem(100, sample_shape=(6, 7, 8), random_state=0)  # 2*42+8 = 92 params
+    with pytest.warns(UserWarning, match="100 samples for 92 parameters"):
+        fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, max_iter=2, init="random")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, max_iter=2, init="random",
+                alpha=0.1)  # fmt: skip
+    assert not [w for w in caught if "parameters" in str(w.message)]
