@@ -115,6 +115,9 @@ def test_quick_run_writes_records_figures_and_summary(tmp_path):
     for name in ("coded_vs_iteration.png", "fair_vs_seconds.png", "summary.md", "records.json"):
         assert (folder / name).stat().st_size > 0
     assert "LSRTR-M (muon, paper)" in (folder / "summary.md").read_text()
+    (folder / "fair_vs_iteration.png").unlink()
+    assert main(["reproduce", "linear", "--report-only", "--out", str(tmp_path)]) == 0
+    assert (folder / "fair_vs_iteration.png").stat().st_size > 0
 
 
 def test_quick_sweep_with_a_plugin_rule(tmp_path):
@@ -200,3 +203,20 @@ def test_digits_compares_with_logistic_regression(tmp_path):
     rows = _read_csv(tmp_path / "digits" / "records.csv")
     assert {r["method"].split()[0] for r in rows} == {"LSRClassifier", "LogisticRegression"}
     assert all(float(r["accuracy"]) > 0.8 for r in rows)
+
+
+def test_a_diverging_fixed_step_fit_is_recorded_not_fatal():
+    import math
+    from dataclasses import replace
+
+    import array_api_compat.numpy as xp
+
+    from lsr_arrayapi.reproduce.experiments import Method
+    from lsr_arrayapi.reproduce.report import summary_table
+    from lsr_arrayapi.reproduce.synthetic import run_synthetic
+
+    experiment = replace(EXPERIMENTS["poisson"], n_train=300, n_test=100, trials=1, iterations=5)
+    method = Method("too large a step", {"lr": 50.0, "tol": 0.0, "max_iter": 5, "rule": "qr"})
+    records = run_synthetic(experiment, [method], xp=xp, dtype=xp.float64)
+    assert len(records) == 5 and records[-1]["diverged"] and math.isnan(records[-1]["nee"])
+    assert "| too large a step | 300 | 1 | 1 | 5 | inf [inf, inf]" in summary_table(records)

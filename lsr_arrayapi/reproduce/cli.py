@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from collections.abc import Iterable
@@ -57,6 +58,11 @@ def add_parser(commands: Any) -> None:
         choices=["val", "test"],
         help="vessel: early-stopping split (the authors used test)",
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="redraw the figures and summary from OUT/NAME/records.json",
+    )
     parser.set_defaults(run=run)  # fmt: skip
 
 
@@ -96,14 +102,13 @@ def run(args: argparse.Namespace) -> int:
 def run_synthetic_experiment(args: argparse.Namespace, folder: str) -> int:
     from dataclasses import replace
 
-    from lsr_arrayapi.reproduce.report import (
-        plot_curves,
-        plot_sweep,
-        summary_table,
-        write_records,
-    )
-    from lsr_arrayapi.reproduce.synthetic import fig10_filter, run_synthetic
+    from lsr_arrayapi.reproduce.report import write_records
+    from lsr_arrayapi.reproduce.synthetic import run_synthetic
 
+    if args.report_only:  # figures and summary again from a previous run's records
+        with open(os.path.join(folder, "records.json")) as handle:
+            saved = json.load(handle)
+        return write_report(saved["records"], saved["config"], folder)
     experiment = EXPERIMENTS[args.name]
     if args.quick:
         experiment = experiment.quick()
@@ -122,30 +127,39 @@ def run_synthetic_experiment(args: argparse.Namespace, folder: str) -> int:
         seed=args.seed, progress=lambda jobs: progress(jobs, f"{experiment.name} trials"),
     )  # fmt: skip
     config = {
-        **{k: v for k, v in vars(experiment).items()},
-        "rules": args.rules, "backend": args.backend, "dtype": args.dtype, "seed": args.seed,
-        "quick": args.quick, "methods": [m.label for m in methods],
+        **vars(experiment), "rules": args.rules, "backend": args.backend, "dtype": args.dtype,
+        "seed": args.seed, "quick": args.quick, "seconds": time.perf_counter() - began,
+        "views": {view: [m.label for m in methods if view in m.views] for view in VIEWS},
     }  # fmt: skip
     write_records(records, folder, config)
+    return write_report(records, config, folder)
+
+
+def write_report(records: list[dict[str, Any]], config: dict[str, Any], folder: str) -> int:
+    """Figures and ``summary.md`` of a synthetic run, one section per view."""
+    from lsr_arrayapi.reproduce.report import plot_curves, plot_sweep, summary_table
+    from lsr_arrayapi.reproduce.synthetic import fig10_filter
+
+    name, figures = config["name"], config["figures"]
+    options = "".join(
+        f" --{key} {config[key]}" for key in ("trials", "backend", "dtype", "seed")
+    ) + " --rules " + " ".join(config["rules"])  # fmt: skip
     lines = [
-        f"# {experiment.name} (paper Fig {experiment.figures}): {experiment.family}, "
-        f"{experiment.trials} trials, {experiment.iterations} iterations, alpha {experiment.alpha}",
+        f"# {name} (paper Fig {figures}): {config['family']}, {config['trials']} trials, "
+        f"{config['iterations']} iterations, alpha {config['alpha']}",
         "",
-        f"Command: `lsr-arrayapi reproduce {args.name}"
-        + (" --quick" if args.quick else "") + (f" --trials {args.trials}" if args.trials else "")
-        + f" --backend {args.backend} --dtype {args.dtype}`; "
-        f"{time.perf_counter() - began:.0f} s. Medians [25%, 75%] over trials, final iteration.",
-    ]  # fmt: skip
+        f"Command: `lsr-arrayapi reproduce {name}{' --quick' if config['quick'] else ''}"
+        f"{options}`; {config['seconds']:.0f} s. Medians [25%, 75%] over trials, final iteration.",
+    ]
     for view, description in VIEWS.items():
-        labels = {m.label for m in methods if view in m.views}
-        shown = [r for r in records if r["method"] in labels]
-        if view == "coded" and experiment.quirk == "fig10_filter":
+        shown = [r for r in records if r["method"] in config["views"][view]]
+        if view == "coded" and config["quirk"] == "fig10_filter":
             shown = fig10_filter(shown)
-        if view == "coded" and experiment.quirk == "fig7_residual":
+        if view == "coded" and config["quirk"] == "fig7_residual":
             shown = [{**r, "npe": r["npe_sampled"]} for r in shown]
-        title = f"{experiment.name} (Fig {experiment.figures}), {description}"
+        title = f"{name} (Fig {figures}), {description}"
         prefix = os.path.join(folder, view)
-        if experiment.sizes:
+        if config["sizes"]:
             files = plot_sweep(shown, f"{prefix}_vs_n.png", title)
         else:
             files = plot_curves(shown, prefix, title)

@@ -95,10 +95,10 @@ def plot_sweep(records: list[Record], path: str, title: str) -> list[str]:
                 [r[key] for r in finals if r["method"] == method and r["n_train"] == n]
                 for n in sizes
             ]
-            median = [np.median(v) for v in values]
+            median = [np.nanmedian(v) for v in values]
             ax.fill_between(
-                sizes, [np.percentile(v, 25) for v in values],
-                [np.percentile(v, 75) for v in values], alpha=0.2,
+                sizes, [np.nanpercentile(v, 25) for v in values],
+                [np.nanpercentile(v, 75) for v in values], alpha=0.2,
             )  # fmt: skip
             ax.plot(sizes, median, marker="o", label=method)
         ax.set_yscale("log")
@@ -113,11 +113,15 @@ def plot_sweep(records: list[Record], path: str, title: str) -> list[str]:
 
 
 def summary_table(records: list[Record]) -> str:
-    """Markdown: per method and n, median [25%, 75%] of the final values over trials."""
+    """Markdown: per method and n, median [25%, 75%] of the final values over trials.
+
+    A diverged run counts as +inf (worse than any finite value) and is counted.
+    """
     finals = final_records(records)
     lines = [
-        "| method | n_train | trials | iterations | NEE² (paper) | NEE | prediction error | seconds |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | n_train | trials | diverged | iterations | NEE² (paper) | NEE "
+        "| prediction error | seconds |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[tuple[str, int], list[Record]] = defaultdict(list)
     for r in finals:
@@ -126,12 +130,20 @@ def summary_table(records: list[Record]) -> str:
 
         def cell(key: str, rows: list[Record] = rows) -> str:
             v = np.array([r[key] for r in rows], dtype=float)
-            q1, q2, q3 = np.percentile(v, [25, 50, 75])
+            if key == "seconds":  # a diverged run has no final time
+                q1, q2, q3 = np.nanpercentile(v, [25, 50, 75])
+            else:  # diverged (NaN) is worse than any value; no interpolation with inf
+                v = np.where(np.isnan(v), np.inf, v)
+                if np.isinf(v).any():
+                    q1, q2, q3 = np.percentile(v, [25, 50, 75], method="inverted_cdf")
+                else:
+                    q1, q2, q3 = np.percentile(v, [25, 50, 75])
             return f"{q2:.3g} [{q1:.3g}, {q3:.3g}]"
 
         iterations = int(np.median([r["iteration"] for r in rows]))
+        diverged = sum(bool(r.get("diverged")) for r in rows)
         lines.append(
-            f"| {method} | {n} | {len(rows)} | {iterations} | {cell('nee_squared')} | "
+            f"| {method} | {n} | {len(rows)} | {diverged} | {iterations} | {cell('nee_squared')} | "
             f"{cell('nee')} | {cell('npe')} | {cell('seconds')} |"
         )
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -52,48 +53,58 @@ def run_synthetic(
         train, X_test, y_test = split_test(problem, experiment.n_test)
         start = paper_warm_start(train, random_state=rng_seed + 1)
         for method in methods:
-            coefs, history = _fit(experiment, method, train, start, rng_seed)
-            for iteration, coef in enumerate(coefs, start=1):
+            steps, diverged = _fit(experiment, method, train, start, rng_seed)
+            for iteration, (coef, loss, seconds) in enumerate(steps, start=1):
                 eta_test = xp.tensordot(X_test, coef, axes=coef.ndim)
                 record = {
-                    "experiment": experiment.name,
-                    "n_train": n_train,
-                    "trial": trial,
-                    "method": method.label,
-                    "iteration": iteration,
-                    "seconds": history["time"][iteration],
-                    "loss": history["loss"][iteration],
-                    "nee": nee(coef, train.coef),
+                    "experiment": experiment.name, "n_train": n_train, "trial": trial,
+                    "method": method.label, "iteration": iteration, "seconds": seconds,
+                    "loss": loss, "nee": nee(coef, train.coef),
                     "npe": prediction_error(experiment.family, eta_test, y_test),
-                }
-                record["nee_squared"] = record["nee"] ** 2
+                    "diverged": False,
+                }  # fmt: skip
                 if experiment.quirk == "fig7_residual":
                     record["npe_sampled"] = sampled_label_error(eta_test, y_test, rng_seed)
                 records.append(record)
+            if diverged:  # as the authors' code would: NaN for the rest of the budget
+                last = records[-1] if steps else {"seconds": math.nan}
+                for iteration in range(len(steps) + 1, method.options["max_iter"] + 1):
+                    records.append({
+                        **{key: math.nan for key in ("loss", "nee", "npe", "npe_sampled")},
+                        "experiment": experiment.name, "n_train": n_train, "trial": trial,
+                        "method": method.label, "iteration": iteration,
+                        "seconds": last["seconds"], "diverged": True,
+                    })  # fmt: skip
+    for record in records:
+        record["nee_squared"] = record["nee"] ** 2
     return records
 
 
 def _fit(
     experiment: Experiment, method: Method, train: Any, start: Any, seed: int
-) -> tuple[list[Any], dict[str, list[float]]]:
-    """Fit one method; return the coefficient after every iteration and the history."""
-    coefs: list[Any] = []
+) -> tuple[list[tuple[Any, float, float]], bool]:
+    """Fit one method: ``(coef, loss, seconds)`` after every iteration, and whether the
+    fixed-step fit diverged (the solver raises ``FloatingPointError``)."""
+    steps: list[tuple[Any, float, float]] = []
 
     def keep(iteration: int, fit: Any) -> None:
-        coefs.append(fit.coef)
+        steps.append((fit.coef, fit.history["loss"][-1], fit.history["time"][-1]))
 
     options = dict(method.options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fixed budgets end "unconverged" by design
-        if experiment.quirk == "fig7_residual" and method.label == "LSRTR (unsigned QR)":
-            fit = fit_fig7_lsrtr(train.X, train.y, start, options["lr"], options["max_iter"], keep)
-        else:
-            fit = fit_lsr(
-                train.X, train.y, ranks=PAPER_RANKS, separation_rank=PAPER_SEPARATION_RANK,
-                family=experiment.family, init=start if method.warm else "lift",
-                random_state=seed, callback=keep, **options,
-            )  # fmt: skip
-    return coefs, fit.history
+        try:
+            if experiment.quirk == "fig7_residual" and method.label == "LSRTR (unsigned QR)":
+                fit_fig7_lsrtr(train.X, train.y, start, options["lr"], options["max_iter"], keep)
+            else:
+                fit_lsr(
+                    train.X, train.y, ranks=PAPER_RANKS, separation_rank=PAPER_SEPARATION_RANK,
+                    family=experiment.family, init=start if method.warm else "lift",
+                    random_state=seed, callback=keep, **options,
+                )  # fmt: skip
+        except FloatingPointError:
+            return steps, True
+    return steps, False
 
 
 def final_records(records: list[Record]) -> list[Record]:
@@ -105,10 +116,12 @@ def final_records(records: list[Record]) -> list[Record]:
 
 
 def fig10_filter(records: list[Record]) -> list[Record]:
-    """The authors' Fig 10 averaging: LSRTR-M trials count only if their final NEE^2 < 0.1."""
+    """The authors' Fig 10 averaging: LSRTR-M trials count only if their final NEE^2 < 0.1;
+    the other methods' trials are dropped only when NaN (diverged)."""
     dropped = {
         (r["n_train"], r["trial"], r["method"])
         for r in final_records(records)
-        if r["method"].startswith("LSRTR-M") and not r["nee_squared"] < 0.1
+        if math.isnan(r["nee_squared"])
+        or (r["method"].startswith("LSRTR-M") and not r["nee_squared"] < 0.1)
     }
     return [r for r in records if (r["n_train"], r["trial"], r["method"]) not in dropped]
