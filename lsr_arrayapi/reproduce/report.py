@@ -126,7 +126,10 @@ def summary_table(records: list[Record]) -> str:
     groups: dict[tuple[str, int], list[Record]] = defaultdict(list)
     for r in finals:
         groups[(r["method"], r["n_train"])].append(r)
-    for (method, n), rows in groups.items():
+    order = {
+        method: index for index, method in enumerate(dict.fromkeys(r["method"] for r in records))
+    }
+    for (method, n), rows in sorted(groups.items(), key=lambda g: (g[0][1], order[g[0][0]])):
 
         def cell(key: str, rows: list[Record] = rows) -> str:
             v = np.array([r[key] for r in rows], dtype=float)
