@@ -25,7 +25,9 @@ from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.solver import fit_lsr
 
 
-def tensorly_race(n: int, seed: int) -> tuple[float, float, float, float]:
+def tensorly_race(
+    n: int, seed: int, schedule: str = "gauss_seidel"
+) -> tuple[float, float, float, float]:
     from tensorly.regression.tucker_regression import TuckerRegressor
 
     p = make_lsr_problem(n, separation_rank=1, random_state=seed)
@@ -45,13 +47,17 @@ def tensorly_race(n: int, seed: int) -> tuple[float, float, float, float]:
     began = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = fit_lsr(X, y, ranks=2, random_state=seed, callback=stop, max_iter=500)
+        fit = fit_lsr(
+            X, y, ranks=2, random_state=seed, callback=stop, max_iter=500, schedule=schedule
+        )
     ours = time.perf_counter() - began
     reached.append(nee(fit.coef, truth))
     return peer_nee, peer_seconds, reached[0], ours
 
 
-def sklearn_row(family: str, n: int, n_test: int, seed: int) -> list[str]:
+def sklearn_row(
+    family: str, n: int, n_test: int, seed: int, schedule: str = "gauss_seidel"
+) -> list[str]:
     from sklearn.linear_model import LogisticRegression, PoissonRegressor, Ridge
 
     p = make_lsr_problem(n + n_test, family=family, random_state=seed)
@@ -80,7 +86,8 @@ def sklearn_row(family: str, n: int, n_test: int, seed: int) -> list[str]:
             )
         )
         began = time.perf_counter()
-        ours = ours_cls(ranks=2, separation_rank=2, random_state=seed).fit(X[train], y[train])
+        ours = ours_cls(ranks=2, separation_rank=2, random_state=seed, schedule=schedule)
+        ours = ours.fit(X[train], y[train])
         seconds = time.perf_counter() - began
         rows.append(
             (ours_cls.__name__, nee(ours.coef_, truth), ours.score(X[test], y[test]), seconds)
@@ -89,11 +96,14 @@ def sklearn_row(family: str, n: int, n_test: int, seed: int) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    print("TensorLy TuckerRegressor vs lsr_arrayapi (Gaussian, S = 1, (10, 15, 20), ranks 2)\n")
+    print(
+        "TensorLy TuckerRegressor vs lsr_arrayapi (Gaussian, S = 1, (10, 15, 20), ranks 2; "
+        f"schedule {args.schedule!r})\n"
+    )
     print("| n | TensorLy NEE | TensorLy s | ours NEE | ours s (to TensorLy's NEE) | speed-up |")
     print("|---|---|---|---|---|---|")
     for n in args.tensorly_n:
-        peer_nee, peer_s, our_nee, our_s = tensorly_race(n, args.seed)
+        peer_nee, peer_s, our_nee, our_s = tensorly_race(n, args.seed, args.schedule)
         print(
             f"| {n} | {peer_nee:.4f} | {peer_s:.2f} | {our_nee:.4f} | {our_s:.2f} | {peer_s / our_s:.1f}x |",
             flush=True,
@@ -105,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         ("gaussian", 500, 100), ("logistic", 1000, 5000), ("logistic", 20000, 10000),
         ("poisson", 1000, 1000), ("poisson", 5000, 1000),
     ]:  # fmt: skip
-        for line in sklearn_row(family, n, n_test, args.seed):
+        for line in sklearn_row(family, n, n_test, args.seed, args.schedule):
             print(line, flush=True)
     print("\nscores: R^2 (gaussian), accuracy (logistic), D^2 (poisson)")
     return 0
@@ -115,4 +125,5 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("peers", help=__doc__.splitlines()[0])
     parser.add_argument("--tensorly-n", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--schedule", default="gauss_seidel", help="lsr_arrayapi's schedule")
     parser.set_defaults(run=run)
