@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
+from lsr_arrayapi.families import Logistic
 
 __all__ = [
     "accuracy",
@@ -50,7 +51,7 @@ def prediction_error(family: str, eta: Any, y: Any) -> float:
     if family == "gaussian":
         return float(xp.sum((eta - y) ** 2) / xp.sum(y**2))
     if family == "logistic":
-        return float(xp.mean(xp.abs(1.0 / (1.0 + xp.exp(-eta)) - y)))
+        return float(xp.mean(xp.abs(Logistic().mean(eta) - y)))
     if family == "poisson":
         log_y = xp.log1p(y)
         return float(xp.sum((xp.log1p(xp.exp(eta)) - log_y) ** 2) / xp.sum(log_y**2))

@@ -63,5 +63,5 @@ def sampled_label_error(eta: Any, y: Any, seed: int) -> float:
     """The Fig 7 prediction error: ``mean |Bernoulli(sigmoid(eta)) - y|`` with sampled labels."""
     xp = array_namespace(eta, y)
     uniform = follow(host_rng(seed).random(eta.shape[0]), eta, xp=xp, dtype=eta.dtype)
-    labels = xp.astype(uniform < 1.0 / (1.0 + xp.exp(-eta)), eta.dtype)
+    labels = xp.astype(uniform < Logistic().mean(eta), eta.dtype)
     return float(xp.mean(xp.abs(labels - y)))

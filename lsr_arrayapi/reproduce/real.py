@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from lsr_arrayapi.families import Logistic
 from lsr_arrayapi.metrics import binary_report
 from lsr_arrayapi.reproduce.experiments import Method, paper_methods
 from lsr_arrayapi.reproduce.report import write_records
@@ -62,10 +63,6 @@ def _balance(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[An
     return X[keep], y[keep]
 
 
-def _sigmoid(eta: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-eta))
-
-
 def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
     """Every method, every trial: metrics at each iteration, then the early-stopping choice."""
     from lsr_arrayapi.io import load_vesselmnist3d
@@ -94,7 +91,7 @@ def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
                 coef = fit.coef
                 for split in ("val", "test"):
                     eta = np.tensordot(data[split][0], coef, coef.ndim) + fit.intercept
-                    labels = _sigmoid(eta) > run.threshold
+                    labels = Logistic().mean(eta) > run.threshold
                     errors[split].append(float(np.mean(labels != data[split][1])))
                 etas.append(eta)  # the test split's
                 return stopper.update(errors[args.stop_on][-1])
@@ -107,7 +104,7 @@ def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
                     random_state=1200 + trial, callback=track, **options,
                 )  # fmt: skip
             best = stopper.best
-            report = binary_report(data["test"][1], _sigmoid(etas[best]), run.threshold)
+            report = binary_report(data["test"][1], Logistic().mean(etas[best]), run.threshold)
             records.append({
                 "method": method.label, "trial": trial, "iteration": best + 1,
                 "iterations_run": fit.n_iter, "stopped_on": args.stop_on,

@@ -54,12 +54,13 @@ def run_synthetic(
         start = paper_warm_start(train, random_state=rng_seed + 1)
         for method in methods:
             steps, diverged = _fit(experiment, method, train, start, rng_seed)
+            run = {"experiment": experiment.name, "n_train": n_train, "trial": trial,
+                   "method": method.label}  # fmt: skip
             for iteration, (coef, loss, seconds) in enumerate(steps, start=1):
                 eta_test = xp.tensordot(X_test, coef, axes=coef.ndim)
                 record = {
-                    "experiment": experiment.name, "n_train": n_train, "trial": trial,
-                    "method": method.label, "iteration": iteration, "seconds": seconds,
-                    "loss": loss, "nee": nee(coef, train.coef),
+                    **run, "iteration": iteration, "seconds": seconds, "loss": loss,
+                    "nee": nee(coef, train.coef),
                     "npe": prediction_error(experiment.family, eta_test, y_test),
                     "diverged": False,
                 }  # fmt: skip
@@ -70,10 +71,8 @@ def run_synthetic(
                 last = records[-1] if steps else {"seconds": math.nan}
                 for iteration in range(len(steps) + 1, method.options["max_iter"] + 1):
                     records.append({
-                        **{key: math.nan for key in ("loss", "nee", "npe", "npe_sampled")},
-                        "experiment": experiment.name, "n_train": n_train, "trial": trial,
-                        "method": method.label, "iteration": iteration,
-                        "seconds": last["seconds"], "diverged": True,
+                        **run, **{key: math.nan for key in ("loss", "nee", "npe", "npe_sampled")},
+                        "iteration": iteration, "seconds": last["seconds"], "diverged": True,
                     })  # fmt: skip
     for record in records:
         record["nee_squared"] = record["nee"] ** 2
