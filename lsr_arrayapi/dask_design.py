@@ -66,9 +66,8 @@ class DaskDesign(Design):
         X = X.rechunk({axis: -1 for axis in range(1, X.ndim)})
         self.flat = X.reshape((self.n_samples, self.n_features))
         self.row_chunks = X.chunks[0]
-        self.like = self.xp.zeros((self.n_samples,), dtype=X._meta.dtype)
-        self.dtype = self.like.dtype
-        self.device = device(self.like)
+        self.dtype = X._meta.dtype
+        self.device = device(X._meta)
         self.passes = 0
         self._squared_norms: Any = None
         self._da = da
