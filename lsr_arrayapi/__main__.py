@@ -48,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_parser.add_argument(
         "--family", default="gaussian", choices=["gaussian", "logistic", "poisson"]
     )
-    demo_parser.add_argument("--rule", default="qr")
+    demo_parser.add_argument(
+        "--rule", default=None, help="update rule (default: the automatic schedule's own steps)"
+    )
     demo_parser.add_argument("--n-samples", type=int, default=500)
     demo_parser.add_argument("--separation-rank", type=int, default=2)
     demo_parser.add_argument("--seed", type=int, default=0)

@@ -9,6 +9,8 @@ Dask's local scheduler:
   result gathered (n numbers, never X).
 * ``adjoint``: ``sum_i w_i X_i``, one ``(D,)`` partial sum per chunk, combined
   by Dask's tree reduction.
+* ``project`` (the ``"als"`` schedule): each chunk's samples contracted with
+  small factor matrices, ``(rows, prod q)`` per chunk, gathered.
 
 X itself is never gathered on the client.
 """
@@ -16,10 +18,11 @@ X itself is never gathered on the client.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace, device
-from lsr_arrayapi.design import Design
+from lsr_arrayapi.design import Design, Reduce, project_samples
 
 
 def _import_dask_array() -> Any:
@@ -85,6 +88,21 @@ class DaskDesign(Design):
         lazy_weights = self._da.from_array(weights, chunks=(self.row_chunks,))
         total = self._compute(self._da.matmul(lazy_weights, self.flat))
         return self.xp.reshape(total, self.sample_shape)
+
+    def project(self, matrices: Sequence[Any | None], reduce: Reduce | None = None) -> Any:
+        """``X_i x_k A_k^T`` per sample (see InMemoryDesign): one small result per chunk."""
+        xp, shape = self.xp, self.sample_shape
+        sizes = [d if m is None else m.shape[1] for d, m in zip(shape, matrices, strict=True)]
+        template = xp.zeros((1, *sizes), dtype=self.dtype)
+        out_shape = tuple((template if reduce is None else reduce(template)).shape[1:])
+        width = math.prod(out_shape)
+
+        def chunk(block: Any) -> Any:
+            projected = project_samples(xp, xp.asarray(block), shape, matrices, reduce)
+            return xp.reshape(projected, (block.shape[0], width))
+
+        lazy = self.flat.map_blocks(chunk, chunks=(self.row_chunks, (width,)), dtype=self.dtype)
+        return self.xp.reshape(self._compute(lazy), (self.n_samples, *out_shape))
 
     def squared_norms(self) -> Any:
         if self._squared_norms is None:

@@ -9,6 +9,7 @@ store, say); :class:`InMemoryDesign` serves arrays of any array-API namespace.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from lsr_arrayapi._namespace import array_namespace, device
@@ -62,11 +63,74 @@ class InMemoryDesign(Design):
         self.passes += 1
         return self.xp.reshape(self.xp.matmul(weights, self.flat), self.sample_shape)
 
+    def project(self, matrices: Sequence[Any | None], reduce: Reduce | None = None) -> Any:
+        """``X_i x_1 A_1^T ... x_K A_K^T`` for every sample, shape ``(n, q_1, ..., q_K)``.
+
+        ``A_k`` is ``(d_k, q_k)``; a ``None`` keeps mode k (``q_k = d_k``).  One
+        streaming pass (the ``"als"`` schedule's block designs); samples are taken
+        in chunks whose temporaries hold about 2^16 entries.  ``reduce``
+        maps each chunk's ``(rows, q_1, ..., q_K)`` result to a smaller
+        ``(rows, ...)`` array before the chunks are joined.
+        """
+        self.passes += 1
+        return project_samples(self.xp, self.flat, self.sample_shape, matrices, reduce)
+
     def squared_norms(self) -> Any:
         if self._squared_norms is None:  # X does not change: one pass, once
             self.passes += 1
             self._squared_norms = self.xp.vecdot(self.flat, self.flat)
         return self._squared_norms
+
+
+Reduce = Callable[[Any], Any]
+
+
+def project_samples(
+    xp: Any,
+    flat: Any,
+    sample_shape: tuple[int, ...],
+    matrices: Sequence[Any | None],
+    reduce: Reduce | None = None,
+) -> Any:
+    """:meth:`InMemoryDesign.project` on ``flat`` ``(m, prod(sample_shape))``.
+
+    X's own last mode, when contracted, goes first: one plain matrix product on
+    a view.  Other modes are batched matrix products on views (no copies);
+    they shrink the temporary most when taken in order of ``d_k / q_k``.
+    """
+    given = {k: matrix for k, matrix in enumerate(matrices) if matrix is not None}
+    if not given:
+        raise ValueError("project needs at least one matrix")
+    last = len(sample_shape) - 1
+    todo = sorted(given, key=lambda k: (k != last, -sample_shape[k] / given[k].shape[1]))
+    # chunks whose first (largest) temporary has about _CHUNK_ELEMENTS entries
+    per_sample = math.prod(sample_shape) // sample_shape[todo[0]] * given[todo[0]].shape[1]
+    rows = max(1, _CHUNK_ELEMENTS // per_sample)
+    parts = []
+    for begin in range(0, flat.shape[0], rows):
+        stop = min(begin + rows, flat.shape[0])  # the standard forbids slices past the end
+        tensor = xp.reshape(flat[begin:stop, ...], (-1, *sample_shape))
+        for k in todo:
+            tensor = mode_contract(xp, tensor, given[k], k + 1)
+        parts.append(tensor if reduce is None else reduce(tensor))
+    return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
+
+
+def mode_contract(xp: Any, tensor: Any, matrix: Any, axis: int) -> Any:
+    """Contract axis ``axis`` of ``tensor`` (size d) with the rows of ``matrix`` ``(d, q)``."""
+    shape = tensor.shape
+    if axis == tensor.ndim - 1:  # contiguous last axis: one plain matrix product
+        product = xp.matmul(xp.reshape(tensor, (-1, shape[-1])), matrix)
+        return xp.reshape(product, (*shape[:-1], matrix.shape[1]))
+    lead, trail = math.prod(shape[:axis]), math.prod(shape[axis + 1 :])
+    product = xp.matmul(
+        xp.matrix_transpose(matrix), xp.reshape(tensor, (lead, shape[axis], trail))
+    )  # (lead, q, trail): one small product per leading index
+    return xp.reshape(product, (*shape[:axis], matrix.shape[1], *shape[axis + 1 :]))
+
+
+#: project's largest temporary per chunk, in entries (512 KiB in float64)
+_CHUNK_ELEMENTS = 2**16
 
 
 class IdentityDesign(Design):
@@ -89,6 +153,11 @@ class IdentityDesign(Design):
 
     def adjoint(self, weights: Any) -> Any:
         return self.xp.reshape(weights, self.sample_shape)
+
+    def project(self, matrices: Sequence[Any | None], reduce: Reduce | None = None) -> Any:
+        """The unit samples contracted: ``(n, q_1, ..., q_K)`` (see InMemoryDesign)."""
+        eye = self.xp.eye(self.n_samples, dtype=self.dtype, device=self.device)
+        return project_samples(self.xp, eye, self.sample_shape, matrices, reduce)
 
     def squared_norms(self) -> Any:
         return self.xp.ones((self.n_samples,), dtype=self.dtype, device=self.device)

@@ -31,7 +31,7 @@ class _LSRBase(BaseEstimator):
         ranks: int | Sequence[int] = 2,
         separation_rank: int = 1,
         *,
-        rule: str = "qr",
+        rule: str | None = None,
         rule_options: Mapping[str, Any] | None = None,
         alpha: float = 0.0,
         max_iter: int = 200,
@@ -40,7 +40,7 @@ class _LSRBase(BaseEstimator):
         fit_intercept: bool = True,
         init: Any = "lift",
         n_init: int = 2,
-        schedule: str = "gauss_seidel",
+        schedule: str = "auto",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -116,11 +116,13 @@ class LSRTensorGLM(_LSRBase):
     family : registered family name (``"gaussian"``, ``"logistic"``,
         ``"poisson"``, plugins) or a family object.
     ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
-    rule, rule_options : update rule name and its keyword options.
+    rule, rule_options : update rule name and its keyword options (None: the
+        schedule's own steps, see :func:`lsr_arrayapi.fit_lsr`).
     alpha : ridge penalty; max_iter, tol, lr : see :func:`lsr_arrayapi.fit_lsr`.
     fit_intercept, init, n_init, schedule, random_state, verbose : see
-        :func:`lsr_arrayapi.fit_lsr` (``schedule="lbfgs"`` is the fast
-        experimental quasi-Newton schedule; it takes no ``rule``).
+        :func:`lsr_arrayapi.fit_lsr` (the default ``schedule="auto"`` runs
+        alternating Newton blocks for S = 1 and L-BFGS for S >= 2 unless a
+        ``rule`` is given, which then runs in the paper's Gauss-Seidel order).
 
     Attributes
     ----------
@@ -135,7 +137,7 @@ class LSRTensorGLM(_LSRBase):
         ranks: int | Sequence[int] = 2,
         separation_rank: int = 1,
         *,
-        rule: str = "qr",
+        rule: str | None = None,
         rule_options: Mapping[str, Any] | None = None,
         alpha: float = 0.0,
         max_iter: int = 200,
@@ -144,7 +146,7 @@ class LSRTensorGLM(_LSRBase):
         fit_intercept: bool = True,
         init: Any = "lift",
         n_init: int = 2,
-        schedule: str = "gauss_seidel",
+        schedule: str = "auto",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:

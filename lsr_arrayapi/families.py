@@ -4,7 +4,8 @@ A family object has ``name``, ``validate(y)``, ``mean(eta)``, ``loss(eta, y)``
 (mean negative log-likelihood, up to constants), ``grad(eta, y)``
 (``d loss_i / d eta_i = mean - y``) and ``curvature_bound`` (a bound on
 ``b''``, or ``None`` when unbounded).  The built-ins also give
-``pointwise_loss`` (needed for sample weights).  All forms are stable: no
+``pointwise_loss`` (needed for sample weights) and ``curvature(eta)``
+(``d^2 loss_i / d eta_i^2``, the Newton weights of the ``"als"`` schedule).  All forms are stable: no
 overflow for ``|eta|`` up to 700 in float64 and 80 in float32.
 """
 
@@ -39,6 +40,10 @@ class _Family(Family):
     def grad(self, eta: Any, y: Any) -> Any:
         return self.mean(eta) - y
 
+    def curvature(self, eta: Any) -> Any:
+        """``d^2 loss_i / d eta_i^2`` ``(n,)`` (the variance function for canonical links)."""
+        raise NotImplementedError
+
 
 class Gaussian(_Family):
     """Least squares: ``loss = (eta - y)^2 / 2``, identity link."""
@@ -51,6 +56,9 @@ class Gaussian(_Family):
 
     def mean(self, eta: Any) -> Any:
         return eta
+
+    def curvature(self, eta: Any) -> Any:
+        return array_namespace(eta).ones_like(eta)
 
 
 class Logistic(_Family):
@@ -76,6 +84,10 @@ class Logistic(_Family):
         small = xp.exp(-xp.abs(eta))  # never overflows
         return xp.where(eta >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
 
+    def curvature(self, eta: Any) -> Any:
+        mean = self.mean(eta)
+        return mean * (1.0 - mean)
+
 
 class Poisson(_Family):
     """Poisson with the log link; y counts in {0, 1, 2, ...}."""
@@ -98,6 +110,9 @@ class Poisson(_Family):
     def mean(self, eta: Any) -> Any:
         xp = array_namespace(eta)
         return xp.exp(eta)
+
+    def curvature(self, eta: Any) -> Any:
+        return self.mean(eta)
 
 
 BUILTIN_FAMILIES = (Gaussian, Logistic, Poisson)

@@ -41,6 +41,21 @@ class Objective:
         grad = self.family.grad(eta, self.y)
         return grad / self.n if self.weights is None else self.weights * grad
 
+    def sample_curvature(self, eta: Any) -> Any:
+        """``d^2 value / d eta^2`` (n,): the family's ``curvature(eta)`` times the weights.
+
+        A family without ``curvature`` gets its ``curvature_bound`` (or 1): a
+        positive weight that keeps Newton-type directions descent directions.
+        """
+        curvature = getattr(self.family, "curvature", None)
+        try:
+            h = curvature(eta) if curvature is not None else None
+        except NotImplementedError:
+            h = None
+        if h is None:
+            h = self.xp.ones_like(eta) * (getattr(self.family, "curvature_bound", None) or 1.0)
+        return self.sample_weights() * h
+
     def sample_weights(self) -> Any:
         """The weights ``w_i`` (summing to 1) of the data loss, ``(n,)``."""
         if self.weights is None:

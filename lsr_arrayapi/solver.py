@@ -28,6 +28,7 @@ from typing import Any
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi._backends import RandomState, host_rng
+from lsr_arrayapi.alternating import als_iteration
 from lsr_arrayapi.design import Design
 from lsr_arrayapi.init import (
     INIT_STRATEGIES,
@@ -48,7 +49,7 @@ from lsr_arrayapi.validation import (
     check_y,
 )
 
-SCHEDULES = ("gauss_seidel", "jacobi", "lbfgs")
+SCHEDULES = ("auto", "gauss_seidel", "jacobi", "lbfgs", "als")
 _ARMIJO = 1e-4
 _MAX_BACKTRACKS = 30
 _DIVERGED = 1e8
@@ -153,15 +154,28 @@ class _Solver:
         return grad
 
     # -- blocks ------------------------------------------------------------
-    def update_factors(self, blocks: tuple[tuple[int, int], ...]) -> None:
+    def update_factors(
+        self, blocks: tuple[tuple[int, int], ...], block_design: Any | None = None
+    ) -> None:
         """One safeguarded step on the factor ``blocks`` (``(s, k)`` pairs) at once.
 
         Gauss-Seidel passes one block per call; Jacobi passes all of them, so
         every factor moves from the same residual tensor (one pass pair for all).
+        With ``block_design`` Z ``(n, d_k r_k)`` (one block; ``eta`` is affine in
+        it, see :mod:`lsr_arrayapi.alternating`) the step makes no pass over X.
         """
         xp = self.xp
-        residual = self.residual_tensor()
-        grads = [factor_gradient(residual, self.core, self.factors[s], k) for s, k in blocks]
+        if block_design is None:
+            residual = self.residual_tensor()
+            grads = [factor_gradient(residual, self.core, self.factors[s], k) for s, k in blocks]
+        else:
+            ((s, k),) = blocks
+            weights = self.objective.sample_gradient(self.eta)
+            grad = xp.reshape(xp.matmul(weights, block_design), self.factors[s][k].shape)
+            if self.objective.alpha:
+                ridge = factor_gradient(self.coef, self.core, self.factors[s], k)
+                grad = grad + self.objective.alpha * ridge
+            grads = [grad]
         olds = [self.factors[s][k] for s, k in blocks]
         accept_any = self.fixed_lr is not None or getattr(self.rule, "owns_step_size", False)
         lr = self.fixed_lr if self.fixed_lr is not None else self._initial_step(blocks)
@@ -190,7 +204,11 @@ class _Solver:
             for s in touched:
                 terms[s] = lsr_term(self.core, factors[s])
                 coef = coef - self.terms[s] + terms[s]
-            eta = self.design.forward(coef) + self.intercept
+            if block_design is None:
+                eta = self.design.forward(coef) + self.intercept
+            else:
+                change = xp.reshape(moved[0][0] - olds[0], (-1,))
+                eta = self.eta + xp.matmul(block_design, change)
             value = self._checked_value(eta, coef)
             if accept_any or value <= self.value - _ARMIJO * predicted:
                 if accept_any and value > _DIVERGED * (abs(self.start_value) + 1):
@@ -269,7 +287,7 @@ def fit_lsr(
     ranks: int | Sequence[int],
     separation_rank: int = 1,
     family: str | Any = "gaussian",
-    rule: str | Any = "qr",
+    rule: str | Any | None = None,
     rule_options: Mapping[str, Any] | None = None,
     max_iter: int = 200,
     tol: float = 1e-6,
@@ -279,12 +297,12 @@ def fit_lsr(
     sample_weight: Any = None,
     init: str | Mapping[str, Any] | Any = "lift",
     n_init: int = 2,
-    schedule: str = "gauss_seidel",
+    schedule: str = "auto",
     random_state: RandomState = None,
     callback: Callable[[int, LSRFit], bool | None] | None = None,
     verbose: int = 0,
 ) -> LSRFit:
-    """Fit a low-separation-rank tensor GLM by block coordinate descent.
+    """Fit a low-separation-rank tensor GLM (block coordinate descent or quasi-Newton).
 
     Parameters
     ----------
@@ -296,8 +314,10 @@ def fit_lsr(
         y is computed: it holds n numbers).
     ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
     family : registered family name or family object.
-    rule : registered update-rule name (``"qr"``, ``"polar"``, ``"muon"``,
-        ``"randomized_polar"``, plugins) or rule object; ``rule_options`` its keywords.
+    rule : None (default: the schedule's own steps, see ``schedule="auto"``;
+        ``"qr"`` where a schedule needs a rule), a registered update-rule name
+        (``"qr"``, ``"polar"``, ``"muon"``, ``"randomized_polar"``, plugins) or
+        a rule object; ``rule_options`` its keywords.
     max_iter, tol : stop after ``max_iter`` outer iterations or when
         ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
     lr : None (adaptive, safeguarded) or a fixed step for every block.
@@ -307,9 +327,15 @@ def fit_lsr(
     n_init : restarts of the Tucker stage of ``"lift"``.
     schedule : ``"gauss_seidel"`` (the paper's order: each factor in turn, two
         passes over X per factor), ``"jacobi"`` (all factors from one residual
-        tensor, then the core: four passes per iteration) or ``"lbfgs"``
-        (experimental: Riemannian L-BFGS on all blocks at once, about two passes
-        per iteration; uses no update rule).
+        tensor, then the core: four passes per iteration), ``"als"``
+        (alternating block minimization, one pass per mode: each block solved
+        on its own small design; Newton for S = 1, ``rule`` steps for S >= 2;
+        see :mod:`lsr_arrayapi.alternating`), ``"lbfgs"`` (Riemannian L-BFGS
+        on all blocks at once, about two passes per iteration; uses no update
+        rule) or ``"auto"`` (default): with no ``rule``, ``rule_options`` or
+        ``lr``, ``"als"`` for S = 1 and ``"lbfgs"`` for S >= 2 (the fastest
+        measured, docs/performance.md); otherwise ``"gauss_seidel"`` with the
+        given rule.
     random_state : seed for every random draw (starts, sketches).
     callback : ``callback(iteration, fit)`` after each outer iteration; return
         True to stop.
@@ -329,17 +355,32 @@ def fit_lsr(
     family_obj.validate(y)
     _warn_if_underdetermined(design.n_samples, sample_shape, ranks, int(separation_rank), alpha)
     rng = host_rng(random_state)
-    rule_obj = make_rule(rule, rule_options, rng)
+    rule_obj = make_rule("qr" if rule is None else rule, rule_options, rng)
     if isinstance(init, str) and init not in (*INIT_STRATEGIES, "lift"):
         raise ValueError(
             f"unknown init {init!r}; use one of {('lift', *INIT_STRATEGIES)} or a warm start"
         )
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; use one of {SCHEDULES}")
-    if schedule == "lbfgs" and (rule_options or not isinstance(rule, str) or rule != "qr"):
+    if schedule == "auto":
+        own_steps = rule is None and not rule_options and lr is None
+        if not own_steps:
+            schedule = "gauss_seidel"
+        elif int(separation_rank) == 1 and hasattr(design, "project"):
+            schedule = "als"
+        else:
+            schedule = "lbfgs"
+    if schedule == "als" and lr is not None:
+        raise ValueError("schedule='als' solves each block with its own steps; it takes no lr")
+    if schedule == "als" and not hasattr(design, "project"):
+        raise ValueError(
+            "schedule='als' needs a design with a project() method (arrays, Dask arrays); "
+            f"{type(design).__name__} has none"
+        )
+    if schedule == "lbfgs" and (rule_options or rule not in (None, "qr")):
         raise ValueError(
             "schedule='lbfgs' moves all blocks with its own quasi-Newton step and polar "
-            "retraction; it takes no rule or rule_options (leave rule='qr')"
+            "retraction; it takes no rule or rule_options (leave rule unset)"
         )
     if int(n_init) != n_init or n_init < 1:
         raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
@@ -422,6 +463,8 @@ def run_bcd(
         previous = solver.coef
         if quasi_newton is not None:
             lbfgs_step(solver, quasi_newton)
+        elif schedule == "als":
+            als_iteration(solver)
         else:
             for group in groups:
                 solver.update_factors(group)

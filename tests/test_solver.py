@@ -217,7 +217,7 @@ def test_lbfgs_reaches_the_same_fit_as_gauss_seidel(family, n):
     np.testing.assert_allclose(fits[1].coef, fits[0].coef, atol=1e-4 * np.abs(fits[0].coef).max())
 
 
-@pytest.mark.parametrize("schedule", ["gauss_seidel", "jacobi", "lbfgs"])
+@pytest.mark.parametrize("schedule", ["gauss_seidel", "jacobi", "lbfgs", "als"])
 def test_fit_allocates_no_copy_of_x(schedule):
     """Peak NumPy allocations during a fit (validation included) stay O(D + n), far below X."""
     tracemalloc = pytest.importorskip("tracemalloc")

@@ -1,0 +1,175 @@
+"""The ``"als"`` schedule: block designs from ``Design.project``, Newton and rule inner steps."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from conftest import CPU_BACKENDS, load_backend
+from helpers import orthonormality_error, problem_on
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lsr_arrayapi import fit_lsr
+from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.design import IdentityDesign, InMemoryDesign
+from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.model import multi_mode_product
+
+SMALL = {"sample_shape": (6, 7, 8), "ranks": (2, 2, 2)}
+
+
+@pytest.mark.parametrize("backend_name", CPU_BACKENDS)
+@given(data=st.data())
+def test_project_equals_per_sample_mode_products(backend_name, data):
+    backend = load_backend(backend_name)
+    shape = tuple(data.draw(st.lists(st.integers(1, 5), min_size=2, max_size=4)))
+    keep = data.draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
+    keep[data.draw(st.integers(0, len(shape) - 1))] = False  # at least one contraction
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    X = rng.standard_normal((data.draw(st.integers(1, 6)), *shape))
+    matrices = [
+        None if k else rng.standard_normal((d, rng.integers(1, 4)))
+        for d, k in zip(shape, keep, strict=True)
+    ]
+    expected = np.stack([multi_mode_product(x, matrices, transpose=True) for x in X])
+    design = InMemoryDesign(backend.asarray(X))
+    got = design.project([None if m is None else backend.asarray(m) for m in matrices])
+    np.testing.assert_allclose(backend.to_numpy(got), expected, atol=1e-12)
+    assert design.passes == 1
+
+
+def test_project_takes_x_in_chunks(monkeypatch):
+    import lsr_arrayapi.design as design_module
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((11, 3, 4, 5))
+    matrices = [rng.standard_normal((3, 2)), None, rng.standard_normal((5, 2))]
+    whole = InMemoryDesign(X).project(matrices)
+    monkeypatch.setattr(design_module, "_CHUNK_ELEMENTS", 2 * 60)  # two samples per chunk
+    np.testing.assert_allclose(InMemoryDesign(X).project(matrices), whole, atol=1e-12)
+
+
+def test_identity_design_projects_its_unit_tensors():
+    like = np.zeros(1)
+    matrices = [np.arange(6.0).reshape(3, 2), None]
+    got = IdentityDesign((3, 4), like).project(matrices)
+    units = np.eye(12).reshape(12, 3, 4)
+    expected = np.stack([multi_mode_product(u, matrices, transpose=True) for u in units])
+    np.testing.assert_allclose(got, expected)
+
+
+def test_project_needs_a_matrix():
+    with pytest.raises(ValueError, match="at least one matrix"):
+        InMemoryDesign(np.zeros((2, 3, 3))).project([None, None])
+
+
+@pytest.mark.parametrize("backend_name", CPU_BACKENDS)
+@pytest.mark.parametrize("S", [1, 2])
+def test_als_never_increases_the_loss_and_keeps_factors_orthonormal(backend_name, S):
+    backend = load_backend(backend_name)
+    p = problem_on(backend, n_samples=500, separation_rank=S, random_state=5, **SMALL)
+    fit = fit_lsr(
+        p.X, p.y, ranks=2, separation_rank=S, schedule="als", init="random", random_state=0,
+        max_iter=40,
+    )  # fmt: skip
+    losses = fit.history["loss"]
+    assert all(b <= a + 1e-12 * abs(a) for a, b in itertools.pairwise(losses))
+    assert losses[-1] < 0.5 * losses[0]
+    for term in fit.factors:
+        for W in term:
+            assert orthonormality_error(backend.to_numpy(W)) < 1e-12
+    assert type(fit.coef) is type(p.X)
+
+
+def test_als_solves_noiseless_tucker_in_a_few_iterations():
+    """ALS is exact per block for least squares: far fewer iterations than Gauss-Seidel."""
+    p = make_lsr_problem(400, separation_rank=1, noise=0.0, random_state=6, **SMALL)
+    fits = {
+        schedule: fit_lsr(
+            p.X, p.y, ranks=2, schedule=schedule, init="spectral", tol=1e-10, max_iter=2000
+        )
+        for schedule in ("als", "gauss_seidel")
+    }
+    assert nee(fits["als"].coef, p.coef) < 1e-8
+    assert fits["als"].n_iter <= 15 < fits["gauss_seidel"].n_iter
+
+
+@pytest.mark.parametrize(
+    "family, n, S, options",
+    [
+        ("gaussian", 600, 1, {"alpha": 0.01}),
+        ("logistic", 3000, 1, {"fit_intercept": True}),
+        ("poisson", 1500, 1, {}),
+        ("gaussian", 600, 2, {"alpha": 0.01}),
+        ("logistic", 3000, 2, {}),
+        ("poisson", 1500, 2, {"fit_intercept": True}),
+    ],
+)
+def test_als_reaches_the_same_fit_as_gauss_seidel(family, n, S, options):
+    p = make_lsr_problem(n, family=family, separation_rank=S, random_state=7, **SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = [
+            fit_lsr(
+                p.X,
+                p.y,
+                ranks=2,
+                separation_rank=S,
+                family=family,
+                init=p,
+                schedule=schedule,
+                max_iter=3000,
+                tol=1e-10,
+                **options,
+            )
+            for schedule in ("gauss_seidel", "als")
+        ]
+    gs, als = (fit.history["loss"][-1] for fit in fits)
+    assert als <= gs + 1e-9 * abs(gs)
+    scale = np.abs(fits[0].coef).max()
+    np.testing.assert_allclose(fits[1].coef, fits[0].coef, atol=1e-4 * scale)
+    np.testing.assert_allclose(fits[1].intercept, fits[0].intercept, atol=1e-4)
+
+
+def test_auto_schedule_follows_the_rule_argument():
+    """No rule: ALS for S = 1, L-BFGS for S >= 2; a named rule: Gauss-Seidel with it."""
+    p = make_lsr_problem(300, separation_rank=1, random_state=8, **SMALL)
+    options = {"ranks": 2, "init": "spectral", "max_iter": 5, "tol": 0.0}
+
+    def same(a: dict, b: dict) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            first, second = fit_lsr(p.X, p.y, **options, **a), fit_lsr(p.X, p.y, **options, **b)
+        np.testing.assert_array_equal(first.coef, second.coef)
+
+    same({}, {"schedule": "als"})
+    same({"separation_rank": 2}, {"separation_rank": 2, "schedule": "lbfgs"})
+    same({"rule": "qr"}, {"rule": "qr", "schedule": "gauss_seidel"})
+    same({"rule": "muon", "separation_rank": 2}, {"rule": "muon", "separation_rank": 2,
+                                                  "schedule": "gauss_seidel"})  # fmt: skip
+    same({"lr": 0.01}, {"lr": 0.01, "schedule": "gauss_seidel"})
+
+
+def test_als_rejects_fixed_steps_and_designs_without_project():
+    p = make_lsr_problem(50, random_state=0, **SMALL)
+    with pytest.raises(ValueError, match="takes no lr"):
+        fit_lsr(p.X, p.y, ranks=2, schedule="als", lr=0.1)
+
+    class Plain:  # forward/adjoint/squared_norms only
+        def __init__(self, design):
+            self._d = design
+            self.n_samples, self.sample_shape = design.n_samples, design.sample_shape
+            self.dtype, self.device = design.dtype, design.device
+            self.forward, self.adjoint = design.forward, design.adjoint
+            self.squared_norms = design.squared_norms
+
+    plain = Plain(InMemoryDesign(p.X))
+    with pytest.raises(ValueError, match="project"):
+        fit_lsr(plain, p.y, ranks=2, schedule="als", init="random")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_lsr(plain, p.y, ranks=2, init="spectral", max_iter=3)  # auto falls back
+    assert fit.n_iter == 3
