@@ -5,12 +5,15 @@ An LSR tensor with ranks r and S terms *is* a Tucker tensor with ranks
 block-diagonal with S copies of G.  So (spec, section 4):
 
 1. fit an unconstrained Tucker model with ranks ``min(S r_k, d_k)`` to the data
-   (a benign problem; ``n_init`` short restarts, the best one continued);
-2. fit the LSR form to its small core ``C`` by least squares -- no pass over X,
-   so many restarts cost little (two screens of short restarts, with the
-   ``qr`` and the ``polar`` rule); keep the best few by residual;
+   (a benign problem) by alternating block minimization (``schedule="als"``):
+   ``n_init`` short runs -- from the spectral start, then random ones -- the
+   best one continued;
+2. fit the LSR form to its small core ``C`` by least squares -- no pass over X:
+   ``CORE_RESTARTS (S - 1)`` random starts run together, batched, by exact alternating
+   Procrustes / least-squares sweeps (:mod:`lsr_arrayapi.core_split`); keep
+   the best few by residual;
 3. lift: ``B_k^s = U_k V_k^s`` (orthonormal, since both are), then run a short
-   refinement on the data from each of the best two and keep the lower loss.
+   L-BFGS refinement on the data from each of the best two and keep the lower loss.
 
 For S = 1 stage 1 is already the model, and the start is the best Tucker fit.
 The success rates and the time this costs are measured by
@@ -21,23 +24,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from lsr_arrayapi.design import Design, IdentityDesign
-from lsr_arrayapi.families import Gaussian
+from lsr_arrayapi.core_split import split_core
+from lsr_arrayapi.design import Design
 from lsr_arrayapi.objective import Objective
-from lsr_arrayapi.rules.projected import PolarRule, QRRule
+from lsr_arrayapi.rules.projected import QRRule
 
 #: Stage budgets (outer iterations), chosen from the coldstart benchmark.
-TUCKER_SHORT, TUCKER_LONG = 15, 150
-CORE_RESTARTS, CORE_KEEP, CORE_LONG = 20, 2, 300
-#: The core stage's screens, ``(rule, iterations)``: each runs CORE_RESTARTS random
-#: starts and continues its best CORE_KEEP; the best of all continue to the lift.
-#: The two screens find the global core fit on different seeds (paper linear:
-#: QR alone 33/40 seeds within 1.3x of the oracle, polar alone 38/40 but failing a
-#: seed QR solves, both 37/40 at 3.9x the oracle's time; docs/coldstart.md).
-CORE_SCREENS: tuple[tuple[type, int], ...] = ((QRRule, 15), (PolarRule, 25))
+TUCKER_SHORT, TUCKER_LONG = 3, 150
+#: The core stage: CORE_RESTARTS random starts per term beyond the first, all run
+#: to CORE_SWEEPS sweeps together.  On the small noiseless S = 2 problem 6-16 % of
+#: the starts reach the global split (docs/coldstart.md); S = 3 needs more
+#: (12 seeds: 8/12 successes with 64 starts, 11/12 with 128).
+CORE_RESTARTS, CORE_SWEEPS = 64, 300
 LIFT_CANDIDATES, LIFT_SHORT = 2, 10
 TUCKER_TOL = 1e-4
-SCHEDULE = "gauss_seidel"
 
 
 def _best(fits: list[Any]) -> list[Any]:
@@ -55,17 +55,17 @@ def _fit(
 
 
 def restarted_fit(
-    design, objective, ranks, S, rng, fit_intercept, n_starts, short, keep, long, tol,
-    long_schedule: str = "gauss_seidel", rule: type = QRRule,
+    design, objective, ranks, S, rng, fit_intercept, inits, short, keep, long, tol,
+    schedule: str = "gauss_seidel", rule: type = QRRule,
 ):  # fmt: skip
-    """``n_starts`` random starts run ``short`` iterations; the best ``keep`` continue to
-    ``long`` (with ``long_schedule``), all with update ``rule``."""
+    """Each start in ``inits`` (strategy names) runs ``short`` iterations; the best
+    ``keep`` continue to ``long``, all with ``schedule`` and update ``rule``."""
     starts = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, "random", short, tol, rule=rule)
-        for _ in range(n_starts)
+        _fit(design, objective, ranks, S, rng, fit_intercept, init, short, tol, schedule, rule)
+        for init in inits
     ]
     finished = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, long_schedule, rule)
+        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, schedule, rule)
         for start in _best(starts)[:keep]
     ]
     return _best(finished)
@@ -90,38 +90,27 @@ def lift_start(
         1,
         rng,
         fit_intercept,
-        n_init,
+        ["spectral"] + ["random"] * (n_init - 1),
         TUCKER_SHORT,
         1,
         TUCKER_LONG,
         TUCKER_TOL,
-        "lbfgs",
+        "als",
     )[0]
     if S == 1:
         return tucker
     small = tucker.core
-    core_objective = Objective(Gaussian(), xp.reshape(small, (-1,)), None, 0.0)
-    core_design = IdentityDesign(tuple(small.shape), small)
-    cores = _best([
-        fit
-        for rule, short in CORE_SCREENS
-        for fit in restarted_fit(
-            core_design, core_objective, ranks, S, rng, False,
-            CORE_RESTARTS, short, CORE_KEEP, CORE_LONG, 1e-9, "gauss_seidel", rule,
-        )
-    ])  # fmt: skip
+    restarts = CORE_RESTARTS * (S - 1)
+    cores, small_factors, _ = split_core(small, ranks, S, restarts, CORE_SWEEPS, rng, xp=xp)
     bases = tucker.factors[0]
     candidates = []
-    for core_fit in cores[:LIFT_CANDIDATES]:
+    for i in range(min(LIFT_CANDIDATES, restarts)):
         factors = [
-            [
-                xp.matmul(basis, small_factor)
-                for basis, small_factor in zip(bases, term, strict=True)
-            ]
-            for term in core_fit.factors
+            [xp.matmul(basis, term[k][i, ...]) for k, basis in enumerate(bases)]
+            for term in small_factors
         ]
-        start = {"core": core_fit.core, "factors": factors, "intercept": tucker.intercept}
+        start = {"core": cores[i, ...], "factors": factors, "intercept": tucker.intercept}
         candidates.append(
-            _fit(design, objective, ranks, S, rng, fit_intercept, start, LIFT_SHORT, 0.0)
+            _fit(design, objective, ranks, S, rng, fit_intercept, start, LIFT_SHORT, 0.0, "lbfgs")
         )
     return _best(candidates)[0]

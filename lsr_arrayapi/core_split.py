@@ -1,0 +1,162 @@
+"""Split a small Tucker core into the LSR form, many random restarts at once.
+
+The cold start's second stage (:mod:`lsr_arrayapi.coldstart`) fits
+
+    C  ~  sum_s  G x_1 Q_1^s ... x_K Q_K^s,     Q_k^s (q_k x r_k) orthonormal,
+
+to the Tucker core C (shape ``q``) by least squares.  The problem is tiny but
+has spurious local minima, so the remedy is many restarts; a Python loop per
+restart is dominated by overhead, so here every array carries a leading batch
+axis of R restarts and one alternating sweep runs all of them together:
+
+* factor block ``Q_k^s``: with the others fixed the loss is
+  ``const - 2 <C - sum_{t != s} term_t, G x_{j != k} Q_j^s x_k Q>`` over
+  orthonormal Q, solved exactly by the polar factor of
+  ``(C - other terms)_(k) T_(k)^T`` (orthogonal Procrustes) with
+  ``T = G x_{j != k} Q_j^s``;
+* core G: linear least squares with the design ``sum_s (x)_k Q_k^s``
+  (``prod q x prod r``, small), one batched solve.
+
+Every step is exact, so the residual never increases.  Shapes: ``core``
+``(R, r_1, ..., r_K)``, ``factors[s][k]`` ``(R, q_k, r_k)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lsr_arrayapi._backends import Generator
+from lsr_arrayapi.init import random_orthonormal
+
+__all__ = ["split_core"]
+
+#: Every _CHECK_EVERY sweeps the restarts' residuals are compared; when none fell
+#: by more than _STALL times ||C||^2, all have converged and the sweeps stop.
+_CHECK_EVERY, _STALL = 25, 1e-12
+
+
+def split_core(
+    target: Any,
+    ranks: tuple[int, ...],
+    S: int,
+    restarts: int,
+    sweeps: int,
+    rng: Generator,
+    *,
+    xp: Any,
+) -> tuple[Any, list[list[Any]], Any]:
+    """Fit the LSR form to ``target`` (shape q) from ``restarts`` random starts.
+
+    Runs at most ``sweeps`` sweeps (fewer once no restart improves).  Returns
+    ``(core, factors, residuals)``: batched as in the module docstring, sorted
+    by the relative squared residual ``residuals`` ``(R,)`` (best first).
+    """
+    shape = tuple(target.shape)
+    factors = [
+        [
+            xp.stack([random_orthonormal(rng, q, r, xp=xp, like=target) for _ in range(restarts)])
+            for q, r in zip(shape, ranks, strict=True)
+        ]
+        for _ in range(S)
+    ]
+    batch_target = xp.broadcast_to(target, (restarts, *shape))
+    core = _solve_core(batch_target, factors, ranks, xp)
+    previous = _residuals(batch_target, core, factors, xp)
+    for sweep in range(1, sweeps + 1):
+        terms = [_term(core, term, xp) for term in factors]
+        for s in range(S):
+            others = batch_target - (sum(terms) - terms[s])
+            for k in range(len(shape)):
+                partial = core
+                for j, factor in enumerate(factors[s]):
+                    if j != k:
+                        partial = _mode_product(partial, factor, j, xp)
+                cross = xp.matmul(
+                    _unfold(others, k, xp), xp.matrix_transpose(_unfold(partial, k, xp))
+                )  # (R, q_k, r_k)
+                factors[s][k] = _polar(cross, xp)
+            terms[s] = _term(core, factors[s], xp)
+        core = _solve_core(batch_target, factors, ranks, xp)
+        if sweep % _CHECK_EVERY == 0:  # stop once no restart moves any more
+            current = _residuals(batch_target, core, factors, xp)
+            if float(xp.max(previous - current)) <= _STALL * float(xp.sum(target * target)):
+                break
+            previous = current
+    norms = _residuals(batch_target, core, factors, xp) / float(xp.sum(target * target))
+    order = xp.argsort(norms)
+    core = xp.take(core, order, axis=0)
+    factors = [[xp.take(f, order, axis=0) for f in term] for term in factors]
+    return core, factors, xp.take(norms, order, axis=0)
+
+
+def _residuals(target: Any, core: Any, factors: list[list[Any]], xp: Any) -> Any:
+    """Squared residual of every restart, ``(R,)``."""
+    residual = target - sum(_term(core, term, xp) for term in factors)
+    return xp.sum(xp.reshape(residual * residual, (target.shape[0], -1)), axis=1)
+
+
+def _mode_product(tensor: Any, matrix: Any, k: int, xp: Any) -> Any:
+    """Batched ``tensor x_k matrix``: tensor ``(R, ..., a_k, ...)``, matrix ``(R, p, a_k)``."""
+    moved = xp.moveaxis(tensor, k + 1, -1)
+    shape = moved.shape
+    flat = xp.reshape(moved, (shape[0], -1, shape[-1]))
+    product = xp.matmul(flat, xp.matrix_transpose(matrix))
+    return xp.moveaxis(xp.reshape(product, (*shape[:-1], matrix.shape[1])), -1, k + 1)
+
+
+def _term(core: Any, term: list[Any], xp: Any) -> Any:
+    for k, factor in enumerate(term):
+        core = _mode_product(core, factor, k, xp)
+    return core
+
+
+def _unfold(tensor: Any, k: int, xp: Any) -> Any:
+    """Batched mode-k unfolding ``(R, size_k, rest)``."""
+    moved = xp.moveaxis(tensor, k + 1, 1)
+    return xp.reshape(moved, (moved.shape[0], moved.shape[1], -1))
+
+
+def _polar(matrix: Any, xp: Any) -> Any:
+    """Batched orthonormal polar factor ``U V^T`` of ``(R, q, r)`` matrices."""
+    u, _, vt = xp.linalg.svd(matrix, full_matrices=False)
+    return xp.matmul(u, vt)
+
+
+def _solve_core(target: Any, factors: list[list[Any]], ranks: tuple[int, ...], xp: Any) -> Any:
+    """Least-squares core for fixed factors: ``(R, r)``.
+
+    Normal equations without the ``prod q x prod r`` design: its Gram matrix is
+    ``sum_{s,t} (x)_k Q_k^sT Q_k^t`` and its transpose applied to C is
+    ``sum_s C x_k Q_k^sT``.
+    """
+    R = target.shape[0]
+    normal = None
+    for left in factors:
+        for right in factors:
+            block = None
+            for a, b in zip(left, right, strict=True):
+                gram = xp.matmul(xp.matrix_transpose(a), b)  # (R, r_k, r_k)
+                if block is None:
+                    block = gram
+                else:  # row-major Kronecker product, batched
+                    block = block[:, :, None, :, None] * gram[:, None, :, None, :]
+                    block = xp.reshape(block, (R, block.shape[1] * block.shape[2], -1))
+            normal = block if normal is None else normal + block
+    rhs = None
+    for term in factors:
+        part = target
+        for k, factor in enumerate(term):
+            part = _mode_product(part, xp.matrix_transpose(factor), k, xp)
+        rhs = part if rhs is None else rhs + part
+    scale = xp.max(xp.abs(xp.linalg.diagonal(normal)), axis=-1)
+    eye = xp.eye(math.prod(ranks), dtype=target.dtype, device=_device(target))
+    normal = normal + 1e-12 * scale[:, None, None] * eye
+    solution = xp.linalg.solve(normal, xp.reshape(rhs, (R, -1, 1)))
+    return xp.reshape(solution, (R, *ranks))
+
+
+def _device(x: Any) -> Any:
+    from lsr_arrayapi._namespace import device
+
+    return device(x)
