@@ -17,7 +17,7 @@ RULES = ["qr", "polar", "muon", "randomized_polar"]
 class OuterIteration:
     """Five outer iterations on the Vessel-sized problem (n = 2000, 28^3, ranks 3, S = 2)."""
 
-    params = (BACKENDS, RULES, ["gauss_seidel", "jacobi"])
+    params = (BACKENDS, RULES, ["gauss_seidel", "jacobi", "als"])
     param_names = ("backend", "rule", "schedule")
     timeout = 300
 
@@ -39,9 +39,13 @@ class OuterIteration:
 
 
 class FullFit:
-    """A default fit (cold start included) of the paper's linear problem."""
+    """A default fit (cold start included) of the paper's linear problem.
 
-    params = (BACKENDS[:2], RULES)
+    ``"default"`` passes no rule (the automatic schedule: L-BFGS for S = 2); a
+    named rule runs the Gauss-Seidel schedule.
+    """
+
+    params = (BACKENDS[:2], ["default", *RULES])
     param_names = ("backend", "rule")
     timeout = 300
 
@@ -56,7 +60,10 @@ class FullFit:
     def _fit(self, rule):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return fit_lsr(self.X, self.y, ranks=2, separation_rank=2, rule=rule, random_state=0)
+            return fit_lsr(
+                self.X, self.y, ranks=2, separation_rank=2, random_state=0,
+                rule=None if rule == "default" else rule,
+            )  # fmt: skip
 
     def time_fit(self, backend, rule):
         self._fit(rule)

@@ -6,7 +6,8 @@ after a warm-up) and (b) the two matrix-vector products a block update needs
 (``X_flat @ v`` and ``r @ X_flat``), and prints the ratio
 ``(seconds per iteration / blocks per iteration) / seconds per pass pair``.
 Gauss-Seidel has ``S K + 1`` blocks per iteration (every factor, then the core);
-Jacobi's iteration is reported against its own pass count.
+Jacobi's and ALS's iterations are reported against their own pass counts
+(2 pass pairs; K + 1 single ``project`` passes).
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
                     )  # fmt: skip
                 sync()
                 per_iteration = statistics.median(np.diff(fit.history["time"])[1:])
-                # pass pairs per iteration: Gauss-Seidel S K + 1, Jacobi 2
-                pairs = S * K + 1 if schedule == "gauss_seidel" else 2
+                # pass pairs per iteration: Gauss-Seidel S K + 1, Jacobi 2, ALS K + 1
+                # single passes (each a skinny product, not a matrix-vector product)
+                pairs = {"gauss_seidel": S * K + 1, "jacobi": 2, "als": (K + 1) / 2}[schedule]
                 print(
                     f"| {backend} | {rule} | {schedule} | {per_iteration:.4f} | {pair:.4f} "
                     f"| {per_iteration / pairs / pair:.2f} |",
@@ -103,6 +105,6 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--backends", nargs="+", default=["numpy", "torch:cpu"])
     parser.add_argument("--rules", nargs="+", default=["qr", "polar", "muon", "randomized_polar"])
-    parser.add_argument("--schedules", nargs="+", default=["gauss_seidel", "jacobi"])
+    parser.add_argument("--schedules", nargs="+", default=["gauss_seidel", "jacobi", "als"])
     parser.add_argument("--repeat", type=int, default=5)
     parser.set_defaults(run=run)

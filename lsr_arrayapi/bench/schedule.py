@@ -1,4 +1,4 @@
-"""Gauss-Seidel vs Jacobi: iterations and seconds until the optimization error is negligible.
+"""Schedules side by side: iterations and seconds until the optimization error is negligible.
 
 ``python -m lsr_arrayapi.bench schedule [--seeds 3]``: on the paper's synthetic
 settings, from the paper's start (truth + 0.1), each rule and schedule runs
@@ -6,7 +6,7 @@ until its estimate is within 5% of the statistical error of the converged fit
 ``B_hat`` (a tight fit from the same start): ``||B_t - B_hat|| <= 0.05
 ||B_hat - B*||``.  (Measuring time to a NEE level instead is misleading from a
 start near the truth: early iterates pass the level on their way.)  The table
-gives median iterations and seconds and the ratio Gauss-Seidel / Jacobi.
+gives median iterations and seconds and the ratio Gauss-Seidel / each other schedule.
 """
 
 from __future__ import annotations
@@ -92,5 +92,7 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser("schedule", help=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--rules", nargs="+", default=["muon", "qr"])
-    parser.add_argument("--schedules", nargs="+", default=["gauss_seidel", "jacobi", "lbfgs"])
+    parser.add_argument(
+        "--schedules", nargs="+", default=["gauss_seidel", "jacobi", "als", "lbfgs"]
+    )
     parser.set_defaults(run=run)
