@@ -31,9 +31,10 @@ from lsr_arrayapi.init import random_orthonormal
 
 __all__ = ["split_core"]
 
-#: Every _CHECK_EVERY sweeps the restarts' residuals are compared; when none fell
-#: by more than _STALL times ||C||^2, all have converged and the sweeps stop.
-_CHECK_EVERY, _STALL = 25, 1e-12
+#: Every _CHECK_EVERY sweeps the two lowest residuals are compared with those of
+#: the previous check; when neither fell by more than _SETTLED of itself the sweeps
+#: stop (on the small S = 2 problem the best two settle within 100 sweeps).
+_CHECK_EVERY, _SETTLED = 25, 1e-4
 
 
 def split_core(
@@ -48,7 +49,7 @@ def split_core(
 ) -> tuple[Any, list[list[Any]], Any]:
     """Fit the LSR form to ``target`` (shape q) from ``restarts`` random starts.
 
-    Runs at most ``sweeps`` sweeps (fewer once no restart improves).  Returns
+    Runs at most ``sweeps`` sweeps (fewer once the best two have settled).  Returns
     ``(core, factors, residuals)``: batched as in the module docstring, sorted
     by the relative squared residual ``residuals`` ``(R,)`` (best first).
     """
@@ -62,6 +63,7 @@ def split_core(
     ]
     batch_target = xp.broadcast_to(target, (restarts, *shape))
     core = _solve_core(batch_target, factors, ranks, xp)
+    total = float(xp.sum(target * target))
     previous = _residuals(batch_target, core, factors, xp)
     for sweep in range(1, sweeps + 1):
         terms = [_term(core, term, xp) for term in factors]
@@ -78,9 +80,11 @@ def split_core(
                 factors[s][k] = _polar(cross, xp)
             terms[s] = _term(core, factors[s], xp)
         core = _solve_core(batch_target, factors, ranks, xp)
-        if sweep % _CHECK_EVERY == 0:  # stop once no restart moves any more
+        if sweep % _CHECK_EVERY == 0:  # stop once the two best restarts have settled
             current = _residuals(batch_target, core, factors, xp)
-            if float(xp.max(previous - current)) <= _STALL * float(xp.sum(target * target)):
+            best_now, best_before = xp.sort(current)[:2], xp.sort(previous)[:2]
+            moved = float(xp.max(best_before - best_now))
+            if moved <= _SETTLED * float(xp.max(best_now)) + 1e-15 * total:
                 break
             previous = current
     norms = _residuals(batch_target, core, factors, xp) / float(xp.sum(target * target))
