@@ -7,6 +7,7 @@ from lsr_arrayapi.estimators import (
     LSRTensorGLM,
 )
 from lsr_arrayapi.hookspecs import hookimpl
+from lsr_arrayapi.lack_of_fit import StartWarning
 from lsr_arrayapi.plugins import (
     available_families,
     available_rules,
@@ -25,6 +26,7 @@ __all__ = [
     "LSRPoissonRegressor",
     "LSRRegressor",
     "LSRTensorGLM",
+    "StartWarning",
     "UpdateRule",
     "__version__",
     "available_families",

@@ -5,9 +5,11 @@ An LSR tensor with ranks r and S terms *is* a Tucker tensor with ranks
 block-diagonal with S copies of G.  So (spec, section 4):
 
 1. fit an unconstrained Tucker model with ranks ``min(S r_k, d_k)`` to the data
-   (a benign problem) by alternating block minimization (``schedule="als"``):
-   ``n_init`` short runs -- from the spectral start, then random ones -- the
-   best one continued;
+   (a benign problem): ``n_init`` short runs of alternating block minimization
+   (``schedule="als"``; three of its iterations tell good starts from bad ones)
+   -- from the spectral start, then random ones -- the best one continued with
+   the automatic S = 1 schedule (ALS for least squares, L-BFGS for other
+   families, where ALS blocks need several Newton steps each);
 2. fit the LSR form to its small core ``C`` by least squares -- no pass over X:
    ``CORE_RESTARTS (S - 1)`` random starts run together, batched, by exact alternating
    Procrustes / least-squares sweeps (:mod:`lsr_arrayapi.core_split`); keep
@@ -56,16 +58,18 @@ def _fit(
 
 def restarted_fit(
     design, objective, ranks, S, rng, fit_intercept, inits, short, keep, long, tol,
-    schedule: str = "gauss_seidel", rule: type = QRRule,
+    schedule: str = "gauss_seidel", rule: type = QRRule, long_schedule: str | None = None,
 ):  # fmt: skip
-    """Each start in ``inits`` (strategy names) runs ``short`` iterations; the best
-    ``keep`` continue to ``long``, all with ``schedule`` and update ``rule``."""
+    """Each start in ``inits`` (strategy names) runs ``short`` iterations with
+    ``schedule``; the best ``keep`` continue to ``long`` with ``long_schedule``
+    (default: the same), all with update ``rule``."""
     starts = [
         _fit(design, objective, ranks, S, rng, fit_intercept, init, short, tol, schedule, rule)
         for init in inits
     ]
+    long_schedule = long_schedule or schedule
     finished = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, schedule, rule)
+        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, long_schedule, rule)
         for start in _best(starts)[:keep]
     ]
     return _best(finished)
@@ -79,9 +83,12 @@ def lift_start(
     rng: Any,
     fit_intercept: bool,
     n_init: int,
-) -> Any:
-    """A start for ``fit_lsr`` (an ``LSRFit`` to warm-start from) found without the truth."""
+) -> tuple[Any, float]:
+    """A start for ``fit_lsr`` found without the truth: ``(LSRFit, Tucker stage loss)``."""
+    from lsr_arrayapi.solver import auto_schedule
+
     xp = objective.xp
+    screen = "als" if hasattr(design, "project") else "lbfgs"
     tucker_ranks = tuple(min(S * r, d) for r, d in zip(ranks, design.sample_shape, strict=True))
     tucker = restarted_fit(
         design,
@@ -95,10 +102,12 @@ def lift_start(
         1,
         TUCKER_LONG,
         TUCKER_TOL,
-        "als",
+        screen,
+        long_schedule=auto_schedule(design, objective.family, 1),
     )[0]
+    tucker_loss = tucker.history["loss"][-1]
     if S == 1:
-        return tucker
+        return tucker, tucker_loss
     small = tucker.core
     restarts = CORE_RESTARTS * (S - 1)
     cores, small_factors, _ = split_core(small, ranks, S, restarts, CORE_SWEEPS, rng, xp=xp)
@@ -113,4 +122,4 @@ def lift_start(
         candidates.append(
             _fit(design, objective, ranks, S, rng, fit_intercept, start, LIFT_SHORT, 0.0, "lbfgs")
         )
-    return _best(candidates)[0]
+    return _best(candidates)[0], tucker_loss

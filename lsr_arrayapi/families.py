@@ -5,8 +5,10 @@ A family object has ``name``, ``validate(y)``, ``mean(eta)``, ``loss(eta, y)``
 (``d loss_i / d eta_i = mean - y``) and ``curvature_bound`` (a bound on
 ``b''``, or ``None`` when unbounded).  The built-ins also give
 ``pointwise_loss`` (needed for sample weights) and ``curvature(eta)``
-(``d^2 loss_i / d eta_i^2``, the Newton weights of the ``"als"`` schedule).  All forms are stable: no
-overflow for ``|eta|`` up to 700 in float64 and 80 in float32.
+(``d^2 loss_i / d eta_i^2``, the Newton weights of the ``"als"`` schedule) and
+``quadratic`` (True when the loss is quadratic in eta, so that one Newton step
+solves an ALS block exactly: the automatic schedule picks ALS only then).  All
+forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float32.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lsr_arrayapi.protocols import Family
 class _Family(Family):
     name: ClassVar[str]
     curvature_bound: ClassVar[float | None]
+    quadratic: ClassVar[bool] = False
 
     def validate(self, y: Any) -> None:
         xp = array_namespace(y)
@@ -50,6 +53,7 @@ class Gaussian(_Family):
 
     name = "gaussian"
     curvature_bound = 1.0
+    quadratic = True
 
     def pointwise_loss(self, eta: Any, y: Any) -> Any:
         return 0.5 * (eta - y) ** 2

@@ -37,6 +37,7 @@ from lsr_arrayapi.init import (
     spectral_factors,
     warm_start,
 )
+from lsr_arrayapi.lack_of_fit import lack_of_fit, warn_if_far_from_tucker
 from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, lsr_term
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.plugins import get_family_class, get_rule_class
@@ -333,9 +334,9 @@ def fit_lsr(
         see :mod:`lsr_arrayapi.alternating`), ``"lbfgs"`` (Riemannian L-BFGS
         on all blocks at once, about two passes per iteration; uses no update
         rule) or ``"auto"`` (default): with no ``rule``, ``rule_options`` or
-        ``lr``, ``"als"`` for S = 1 and ``"lbfgs"`` for S >= 2 (the fastest
-        measured, docs/performance.md); otherwise ``"gauss_seidel"`` with the
-        given rule.
+        ``lr``, ``"als"`` for S = 1 with the Gaussian family and ``"lbfgs"``
+        otherwise (the fastest measured, docs/performance.md); with one of
+        them, ``"gauss_seidel"`` with the given rule.
     random_state : seed for every random draw (starts, sketches).
     callback : ``callback(iteration, fit)`` after each outer iteration; return
         True to stop.
@@ -364,12 +365,9 @@ def fit_lsr(
         raise ValueError(f"unknown schedule {schedule!r}; use one of {SCHEDULES}")
     if schedule == "auto":
         own_steps = rule is None and not rule_options and lr is None
-        if not own_steps:
-            schedule = "gauss_seidel"
-        elif int(separation_rank) == 1 and hasattr(design, "project"):
-            schedule = "als"
-        else:
-            schedule = "lbfgs"
+        schedule = (
+            auto_schedule(design, family_obj, int(separation_rank)) if own_steps else "gauss_seidel"
+        )
     if schedule == "als" and lr is not None:
         raise ValueError("schedule='als' solves each block with its own steps; it takes no lr")
     if schedule == "als" and not hasattr(design, "project"):
@@ -387,10 +385,11 @@ def fit_lsr(
 
     started = time.perf_counter()
     objective = Objective(family_obj, y, weights, alpha)
+    tucker_loss = None
     if init == "lift":
         from lsr_arrayapi.coldstart import lift_start
 
-        init = lift_start(
+        init, tucker_loss = lift_start(
             design, objective, ranks, int(separation_rank), rng, fit_intercept, n_init
         )
     solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
@@ -398,6 +397,12 @@ def fit_lsr(
         solver, init, ranks, int(separation_rank), rng, max_iter, tol, callback, verbose, started,
         schedule,
     )  # fmt: skip
+    if tucker_loss is not None and fit.converged and not alpha and weights is None:
+        statistic = lack_of_fit(
+            fit.history["loss"][-1], tucker_loss, design.n_samples, sample_shape, ranks,
+            int(separation_rank), getattr(family_obj, "quadratic", False),
+        )  # fmt: skip
+        warn_if_far_from_tucker(statistic)
     if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
         warnings.warn(
             f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "
@@ -406,6 +411,17 @@ def fit_lsr(
             stacklevel=2,
         )
     return fit
+
+
+def auto_schedule(design: Any, family: Any, S: int) -> str:
+    """The fastest measured schedule without a user rule (docs/performance.md).
+
+    ALS where each of its blocks is one exact least-squares solve (S = 1, a
+    quadratic family, a design with ``project``); L-BFGS otherwise -- a GLM
+    block needs several Newton steps, and with S >= 2 the blocks are constrained.
+    """
+    quadratic = getattr(family, "quadratic", False)
+    return "als" if S == 1 and quadratic and hasattr(design, "project") else "lbfgs"
 
 
 def _warn_if_underdetermined(

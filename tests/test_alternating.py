@@ -135,18 +135,20 @@ def test_als_reaches_the_same_fit_as_gauss_seidel(family, n, S, options):
 
 
 def test_auto_schedule_follows_the_rule_argument():
-    """No rule: ALS for S = 1, L-BFGS for S >= 2; a named rule: Gauss-Seidel with it."""
+    """No rule: ALS for Gaussian S = 1, otherwise L-BFGS; a named rule: Gauss-Seidel with it."""
     p = make_lsr_problem(300, separation_rank=1, random_state=8, **SMALL)
     options = {"ranks": 2, "init": "spectral", "max_iter": 5, "tol": 0.0}
 
-    def same(a: dict, b: dict) -> None:
+    def same(a: dict, b: dict, y=p.y) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            first, second = fit_lsr(p.X, p.y, **options, **a), fit_lsr(p.X, p.y, **options, **b)
+            first, second = fit_lsr(p.X, y, **options, **a), fit_lsr(p.X, y, **options, **b)
         np.testing.assert_array_equal(first.coef, second.coef)
 
     same({}, {"schedule": "als"})
     same({"separation_rank": 2}, {"separation_rank": 2, "schedule": "lbfgs"})
+    labels = (p.y > np.median(p.y)) * 1.0
+    same({"family": "logistic"}, {"family": "logistic", "schedule": "lbfgs"}, labels)
     same({"rule": "qr"}, {"rule": "qr", "schedule": "gauss_seidel"})
     same({"rule": "muon", "separation_rank": 2}, {"rule": "muon", "separation_rank": 2,
                                                   "schedule": "gauss_seidel"})  # fmt: skip
@@ -172,4 +174,5 @@ def test_als_rejects_fixed_steps_and_designs_without_project():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_lsr(plain, p.y, ranks=2, init="spectral", max_iter=3)  # auto falls back
-    assert fit.n_iter == 3
+        lifted = fit_lsr(plain, p.y, ranks=2, separation_rank=2, max_iter=3)  # so does the start
+    assert fit.n_iter == 3 and lifted.n_iter == 3

@@ -1,0 +1,83 @@
+"""Warn when a cold-started fit is much worse than the Tucker fit it was lifted from.
+
+An LSR model (ranks r, S terms) is a sub-model of the Tucker model with ranks
+``q_k = min(S r_k, d_k)`` that the cold start fits first
+(:mod:`lsr_arrayapi.coldstart`).  At the two maximum-likelihood fits the
+likelihood-ratio statistic ``2 n (loss_LSR - loss_Tucker)`` is about
+chi-squared with ``p_Tucker - p_LSR`` degrees of freedom when the LSR form
+holds, so per degree of freedom it is about 1; for least squares the noise
+variance is estimated from the Tucker residual (the F statistic).  A
+stationary point far from the maximum-likelihood fit -- the failure the cold
+start exists to avoid -- shows as a statistic many times larger (measured in
+docs/coldstart.md: 0.6-1.0 at the maximum-likelihood fits, 3.8-19 at the
+spurious points the benchmark met).  So does a model whose ranks are too small
+for the data; the warning names both causes.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+__all__ = ["StartWarning", "lack_of_fit", "model_dimension", "warn_if_far_from_tucker"]
+
+#: Warn above this statistic per degree of freedom (about 1 at a good fit; its
+#: standard deviation is sqrt(2 / dof), 0.1 for the benchmark's S = 3 setting).
+THRESHOLD = 2.0
+
+
+class StartWarning(UserWarning):
+    """The fit may be a spurious stationary point (see :mod:`lsr_arrayapi.lack_of_fit`)."""
+
+
+def model_dimension(shape: Sequence[int], ranks: Sequence[int], S: int) -> int:
+    """Dimension of the LSR manifold: S orthonormal factor sets, a core, less the shared gauge.
+
+    ``S sum_k (d_k r_k - r_k (r_k + 1) / 2) + prod r - sum_k r_k (r_k - 1) / 2``
+    (for S = 1 the Tucker dimension ``prod r + sum_k r_k (d_k - r_k)``).
+    """
+    stiefel = sum(d * r - r * (r + 1) // 2 for d, r in zip(shape, ranks, strict=True))
+    gauge = sum(r * (r - 1) // 2 for r in ranks)
+    return S * stiefel + math.prod(ranks) - gauge
+
+
+def lack_of_fit(
+    lsr_loss: float,
+    tucker_loss: float,
+    n: int,
+    shape: Sequence[int],
+    ranks: Sequence[int],
+    S: int,
+    quadratic: bool,
+) -> float | None:
+    """Likelihood-ratio statistic per degree of freedom (about 1 at a good fit).
+
+    ``None`` where it is undefined: the LSR model is not smaller than the Tucker
+    one (e.g. K = 2), or the Tucker fit has no residual degrees of freedom.
+    Losses are mean negative log-likelihoods; ``quadratic`` selects the F form.
+    """
+    tucker_ranks = [min(S * r, d) for r, d in zip(ranks, shape, strict=True)]
+    tucker_dim = model_dimension(shape, tucker_ranks, 1)
+    dof = tucker_dim - model_dimension(shape, ranks, S)
+    if dof <= 0 or n <= tucker_dim:
+        return None
+    gap = max(lsr_loss - tucker_loss, 0.0)
+    if quadratic:  # F: (RSS_L - RSS_T) / dof over RSS_T / (n - p_T)
+        return gap / max(tucker_loss, 1e-300) * (n - tucker_dim) / dof
+    return 2.0 * n * gap / dof
+
+
+def warn_if_far_from_tucker(statistic: float | None) -> None:
+    """Issue a :class:`StartWarning` when ``statistic`` exceeds :data:`THRESHOLD`."""
+    if statistic is None or statistic <= THRESHOLD:
+        return
+    warnings.warn(
+        f"the fit's loss is far above the Tucker fit it started from (likelihood-ratio "
+        f"statistic {statistic:.1f} per degree of freedom; about 1 at a maximum-likelihood "
+        "fit of a model with this structure): it may be a spurious stationary point, or the "
+        "ranks may be too small for the data. Compare fits from other random_state values "
+        "or a larger n_init, or try larger ranks.",
+        StartWarning,
+        stacklevel=3,
+    )
