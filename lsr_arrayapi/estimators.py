@@ -121,8 +121,8 @@ class LSRTensorGLM(_LSRBase):
     alpha : ridge penalty; max_iter, tol, lr : see :func:`lsr_arrayapi.fit_lsr`.
     fit_intercept, init, n_init, schedule, random_state, verbose : see
         :func:`lsr_arrayapi.fit_lsr` (the default ``schedule="auto"`` runs
-        alternating Newton blocks for S = 1 and L-BFGS for S >= 2 unless a
-        ``rule`` is given, which then runs in the paper's Gauss-Seidel order).
+        alternating least squares for Gaussian S = 1 and L-BFGS otherwise unless
+        a ``rule`` is given, which then runs in the paper's Gauss-Seidel order).
 
     Attributes
     ----------

@@ -19,7 +19,9 @@ def test_model_dimension_counts_stiefel_factors_a_core_and_the_shared_gauge():
     assert model_dimension((20, 25), (3, 3), 1) == 3 * (20 + 25 - 3)
     # S = 2 adds one more set of orthonormal factors, nothing else
     one, two = model_dimension((8, 9, 10), (2, 3, 2), 1), model_dimension((8, 9, 10), (2, 3, 2), 2)
-    assert two - one == sum(d * r - r * (r + 1) // 2 for d, r in zip((8, 9, 10), (2, 3, 2)))
+    assert two - one == sum(
+        d * r - r * (r + 1) // 2 for d, r in zip((8, 9, 10), (2, 3, 2), strict=True)
+    )
 
 
 def test_lack_of_fit_is_undefined_where_the_lsr_model_is_not_smaller():
