@@ -17,7 +17,8 @@ block-diagonal with S copies of G.  So (spec, section 4):
 3. lift: ``B_k^s = U_k V_k^s`` (orthonormal, since both are), then run a short
    L-BFGS refinement on the data from each of the best two and keep the lower loss.
 
-For S = 1 stage 1 is already the model, and the start is the best Tucker fit.
+For S = 1 stage 1 is already the model: the start is the best screened Tucker
+fit, and the fit proper (same automatic schedule) is its long run.
 The success rates and the time this costs are measured by
 ``python -m lsr_arrayapi.bench coldstart`` and recorded in ``docs/``.
 """
@@ -100,7 +101,7 @@ def lift_start(
         ["spectral"] + ["random"] * (n_init - 1),
         TUCKER_SHORT,
         1,
-        TUCKER_LONG,
+        0 if S == 1 else TUCKER_LONG,  # for S = 1 the fit proper is the long run
         TUCKER_TOL,
         screen,
         long_schedule=auto_schedule(design, objective.family, 1),

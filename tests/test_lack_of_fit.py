@@ -50,7 +50,7 @@ def test_warning_fires_only_above_the_threshold():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_if_far_from_tucker(None)
-        warn_if_far_from_tucker(1.0)
+        warn_if_far_from_tucker(2.5)
     with pytest.warns(StartWarning, match="spurious stationary point"):
         warn_if_far_from_tucker(5.0)
 

@@ -28,7 +28,7 @@ from lsr_arrayapi.solver import fit_lsr
 
 
 def tensorly_race(
-    n: int, seed: int, schedule: str = "auto", repeat: int = 5
+    n: int, seed: int, schedule: str = "auto", repeat: int = 5, init: str = "lift"
 ) -> tuple[float, float, float, float]:
     """(TensorLy NEE, its seconds, our NEE, our seconds to reach it): medians of ``repeat`` runs."""
     from tensorly.regression.tucker_regression import TuckerRegressor
@@ -50,7 +50,7 @@ def tensorly_race(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fit_lsr(
-                X, y, ranks=2, random_state=seed, max_iter=500, schedule=schedule,
+                X, y, ranks=2, random_state=seed, max_iter=500, schedule=schedule, init=init,
                 callback=lambda _, fit: nee(fit.coef, truth) <= peer_nee,
             )  # fmt: skip
 
@@ -110,12 +110,14 @@ def sklearn_row(family: str, n: int, n_test: int, seed: int, schedule: str = "au
 def run(args: argparse.Namespace) -> int:
     print(
         "TensorLy TuckerRegressor vs lsr_arrayapi (Gaussian, S = 1, (10, 15, 20), ranks 2; "
-        f"schedule {args.schedule!r})\n"
+        f"schedule {args.schedule!r}, init {args.init!r})\n"
     )
     print("| n | TensorLy NEE | TensorLy s | ours NEE | ours s (to TensorLy's NEE) | speed-up |")
     print("|---|---|---|---|---|---|")
     for n in args.tensorly_n:
-        peer_nee, peer_s, our_nee, our_s = tensorly_race(n, args.seed, args.schedule, args.repeat)
+        peer_nee, peer_s, our_nee, our_s = tensorly_race(
+            n, args.seed, args.schedule, args.repeat, args.init
+        )
         print(
             f"| {n} | {peer_nee:.4f} | {peer_s:.2f} | {our_nee:.4f} | {our_s:.2f} | {peer_s / our_s:.1f}x |",
             flush=True,
@@ -138,5 +140,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--tensorly-n", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--schedule", default="auto", help="lsr_arrayapi's schedule")
+    parser.add_argument(
+        "--init", default="lift", help="lsr_arrayapi's start ('spectral': one start, as TensorLy)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing (median)")
     parser.set_defaults(run=run)
