@@ -20,7 +20,13 @@ import math
 import warnings
 from collections.abc import Sequence
 
-__all__ = ["StartWarning", "lack_of_fit", "model_dimension", "warn_if_far_from_tucker"]
+__all__ = [
+    "StartWarning",
+    "far_from_tucker",
+    "lack_of_fit",
+    "model_dimension",
+    "warn_if_far_from_tucker",
+]
 
 #: Warn above this statistic per degree of freedom: about 1 at a good fit
 #: asymptotically, up to 2.2 measured at small n (the Tucker fit overfits more
@@ -69,9 +75,14 @@ def lack_of_fit(
     return 2.0 * n * gap / dof
 
 
+def far_from_tucker(statistic: float | None) -> bool:
+    """Whether ``statistic`` (from :func:`lack_of_fit`) exceeds :data:`THRESHOLD`."""
+    return statistic is not None and statistic > THRESHOLD
+
+
 def warn_if_far_from_tucker(statistic: float | None) -> None:
     """Issue a :class:`StartWarning` when ``statistic`` exceeds :data:`THRESHOLD`."""
-    if statistic is None or statistic <= THRESHOLD:
+    if not far_from_tucker(statistic):
         return
     warnings.warn(
         f"the fit's loss is far above the Tucker fit it started from (likelihood-ratio "
@@ -80,5 +91,5 @@ def warn_if_far_from_tucker(statistic: float | None) -> None:
         "ranks may be too small for the data. Compare fits from other random_state values "
         "or a larger n_init, or try larger ranks.",
         StartWarning,
-        stacklevel=3,
+        stacklevel=4,  # the caller of fit_lsr
     )

@@ -37,7 +37,6 @@ from lsr_arrayapi.init import (
     spectral_factors,
     warm_start,
 )
-from lsr_arrayapi.lack_of_fit import lack_of_fit, warn_if_far_from_tucker
 from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, lsr_term
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.plugins import get_family_class, get_rule_class
@@ -385,24 +384,20 @@ def fit_lsr(
 
     started = time.perf_counter()
     objective = Objective(family_obj, y, weights, alpha)
-    tucker_loss = None
-    if init == "lift":
-        from lsr_arrayapi.coldstart import lift_start
+    S = int(separation_rank)
 
-        init, tucker_loss = lift_start(
-            design, objective, ranks, int(separation_rank), rng, fit_intercept, n_init
+    def run(start: Any) -> LSRFit:
+        solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
+        return run_bcd(
+            solver, start, ranks, S, rng, max_iter, tol, callback, verbose, started, schedule
         )
-    solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
-    fit = run_bcd(
-        solver, init, ranks, int(separation_rank), rng, max_iter, tol, callback, verbose, started,
-        schedule,
-    )  # fmt: skip
-    if tucker_loss is not None and fit.converged and not alpha and weights is None:
-        statistic = lack_of_fit(
-            fit.history["loss"][-1], tucker_loss, design.n_samples, sample_shape, ranks,
-            int(separation_rank), getattr(family_obj, "quadratic", False),
-        )  # fmt: skip
-        warn_if_far_from_tucker(statistic)
+
+    if init == "lift":
+        from lsr_arrayapi.coldstart import fit_from_lift
+
+        fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
+    else:
+        fit = run(init)
     if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
         warnings.warn(
             f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "

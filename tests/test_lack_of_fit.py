@@ -81,3 +81,19 @@ def test_no_check_without_a_converged_unpenalized_cold_fit():
     assert _fit(problem, (1, 1, 1), max_iter=300, init="spectral") == []  # no Tucker stage
     weights = np.ones(problem.y.shape[0])
     assert _fit(problem, (1, 1, 1), max_iter=300, sample_weight=weights) == []
+
+
+def test_a_spurious_s3_fit_is_rescued_by_the_wider_tucker_stage():
+    """Seed 38 of the S = 3 benchmark setting: the lift from the (6, 6, 6) Tucker fit
+    ends at a spurious point (statistic 7.8); the fallback with a (7, 7, 7) Tucker
+    stage reaches the loss of the fit started at the truth, and no warning remains."""
+    problem = make_lsr_problem(
+        1500, sample_shape=(8, 9, 10), ranks=(2, 2, 2), separation_rank=3, random_state=1038
+    )
+    options = {"ranks": (2, 2, 2), "separation_rank": 3, "max_iter": 300}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cold = fit_lsr(problem.X, problem.y, random_state=38, **options)
+        from_truth = fit_lsr(problem.X, problem.y, init=problem, **options)
+    assert not [w for w in caught if issubclass(w.category, StartWarning)]
+    assert cold.history["loss"][-1] <= from_truth.history["loss"][-1] * (1 + 1e-6)
