@@ -36,7 +36,7 @@ def test_split_core_recovers_an_exact_lsr_tensor(backend_name):
     residuals = backend.to_numpy(residuals)
     assert residuals.shape == (32,)
     assert np.all(np.diff(residuals) >= 0)  # best first
-    assert residuals[0] < 1e-10  # sweeps stop once the best two settle
+    assert residuals[0] < 1e-8  # relative squared residual: sweeps stop once the best two settle
     best = lsr_tensor(
         backend.to_numpy(core)[0], [[backend.to_numpy(f)[0] for f in term] for term in factors]
     )
