@@ -16,6 +16,19 @@ def problem_on(backend: Any, dtype: str = "float64", **kwargs: Any):
     )
 
 
+def fits_by_schedule(problem: Any, schedules: tuple[str, ...], **options: Any) -> list:
+    """``fit_lsr`` on ``problem`` once per schedule, warnings silenced, same options."""
+    import warnings
+
+    from lsr_arrayapi import fit_lsr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [
+            fit_lsr(problem.X, problem.y, schedule=schedule, **options) for schedule in schedules
+        ]
+
+
 def orthonormality_error(W: np.ndarray) -> float:
     W = np.asarray(W, dtype=np.float64)
     if W.shape[0] < W.shape[1]:

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import CPU_BACKENDS, load_backend
-from helpers import orthonormality_error, problem_on
+from helpers import fits_by_schedule, orthonormality_error, problem_on
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -110,23 +110,10 @@ def test_als_solves_noiseless_tucker_in_a_few_iterations():
 )
 def test_als_reaches_the_same_fit_as_gauss_seidel(family, n, S, options):
     p = make_lsr_problem(n, family=family, separation_rank=S, random_state=7, **SMALL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fits = [
-            fit_lsr(
-                p.X,
-                p.y,
-                ranks=2,
-                separation_rank=S,
-                family=family,
-                init=p,
-                schedule=schedule,
-                max_iter=3000,
-                tol=1e-10,
-                **options,
-            )
-            for schedule in ("gauss_seidel", "als")
-        ]
+    fits = fits_by_schedule(
+        p, ("gauss_seidel", "als"), ranks=2, separation_rank=S, family=family, init=p,
+        max_iter=3000, tol=1e-10, **options,
+    )  # fmt: skip
     gs, als = (fit.history["loss"][-1] for fit in fits)
     assert als <= gs + 1e-9 * abs(gs)
     scale = np.abs(fits[0].coef).max()

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import CPU_BACKENDS, load_backend, tolerance
-from helpers import orthonormality_error, problem_on
+from helpers import fits_by_schedule, orthonormality_error, problem_on
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi import fit_lsr
@@ -199,20 +199,10 @@ def test_lbfgs_schedule_recovers_and_never_increases_the_loss(backend_name):
 def test_lbfgs_reaches_the_same_fit_as_gauss_seidel(family, n):
     p = make_lsr_problem(n, family=family, separation_rank=2, random_state=14, **SMALL)
     start = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, family=family, max_iter=0, random_state=0)
-    fits = [
-        fit_lsr(
-            p.X,
-            p.y,
-            ranks=2,
-            separation_rank=2,
-            family=family,
-            init=start,
-            schedule=schedule,
-            max_iter=1000,
-            tol=1e-9,
-        )
-        for schedule in ("gauss_seidel", "lbfgs")
-    ]
+    fits = fits_by_schedule(
+        p, ("gauss_seidel", "lbfgs"), ranks=2, separation_rank=2, family=family, init=start,
+        max_iter=1000, tol=1e-9,
+    )  # fmt: skip
     assert fits[1].history["loss"][-1] <= fits[0].history["loss"][-1] + 1e-9
     np.testing.assert_allclose(fits[1].coef, fits[0].coef, atol=1e-4 * np.abs(fits[0].coef).max())
 
