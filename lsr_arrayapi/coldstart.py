@@ -29,7 +29,12 @@ from typing import Any
 
 from lsr_arrayapi.core_split import split_core
 from lsr_arrayapi.design import Design
-from lsr_arrayapi.lack_of_fit import far_from_tucker, lack_of_fit, warn_if_far_from_tucker
+from lsr_arrayapi.lack_of_fit import (
+    far_from_tucker,
+    lack_of_fit,
+    tucker_ranks,
+    warn_if_far_from_tucker,
+)
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.rules.projected import QRRule
 
@@ -90,23 +95,21 @@ def lift_start(
     """A start for ``fit_lsr`` found without the truth: ``(LSRFit, Tucker stage loss)``.
 
     ``extra_rank`` widens the Tucker stage to ranks ``min(S r_k + extra_rank, d_k)``
-    (the fallback after a :class:`~lsr_arrayapi.lack_of_fit.StartWarning`);
-    None when that changes nothing (every ``S r_k + extra_rank`` capped at ``d_k``).
+    (the retry of :func:`fit_from_lift`); None when that changes nothing (every
+    ``S r_k + extra_rank`` capped at ``d_k``).
     """
     from lsr_arrayapi.solver import auto_schedule
 
     xp = objective.xp
     screen = "als" if hasattr(design, "project") else "lbfgs"
     shape = design.sample_shape
-    tucker_ranks = tuple(min(S * r + extra_rank, d) for r, d in zip(ranks, shape, strict=True))
-    if extra_rank and tucker_ranks == tuple(
-        min(S * r, d) for r, d in zip(ranks, shape, strict=True)
-    ):
+    stage_ranks = tucker_ranks(shape, ranks, S, extra_rank)
+    if extra_rank and stage_ranks == tucker_ranks(shape, ranks, S):
         return None
     tucker = restarted_fit(
         design,
         objective,
-        tucker_ranks,
+        stage_ranks,
         1,
         rng,
         fit_intercept,

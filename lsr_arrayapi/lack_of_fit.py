@@ -25,6 +25,7 @@ __all__ = [
     "far_from_tucker",
     "lack_of_fit",
     "model_dimension",
+    "tucker_ranks",
     "warn_if_far_from_tucker",
 ]
 
@@ -36,6 +37,13 @@ THRESHOLD = 3.0
 
 class StartWarning(UserWarning):
     """The fit may be a spurious stationary point (see :mod:`lsr_arrayapi.lack_of_fit`)."""
+
+
+def tucker_ranks(
+    shape: Sequence[int], ranks: Sequence[int], S: int, extra: int = 0
+) -> tuple[int, ...]:
+    """Ranks of the Tucker model holding the LSR one: ``min(S r_k + extra, d_k)``."""
+    return tuple(min(S * r + extra, d) for r, d in zip(ranks, shape, strict=True))
 
 
 def model_dimension(shape: Sequence[int], ranks: Sequence[int], S: int) -> int:
@@ -64,8 +72,7 @@ def lack_of_fit(
     one (e.g. K = 2), or the Tucker fit has no residual degrees of freedom.
     Losses are mean negative log-likelihoods; ``quadratic`` selects the F form.
     """
-    tucker_ranks = [min(S * r, d) for r, d in zip(ranks, shape, strict=True)]
-    tucker_dim = model_dimension(shape, tucker_ranks, 1)
+    tucker_dim = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
     dof = tucker_dim - model_dimension(shape, ranks, S)
     if dof <= 0 or n <= tucker_dim:
         return None
