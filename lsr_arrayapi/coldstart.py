@@ -91,21 +91,17 @@ def lift_start(
     fit_intercept: bool,
     n_init: int,
     extra_rank: int = 0,
-) -> tuple[Any, float] | None:
+) -> tuple[Any, float]:
     """A start for ``fit_lsr`` found without the truth: ``(LSRFit, Tucker stage loss)``.
 
     ``extra_rank`` widens the Tucker stage to ranks ``min(S r_k + extra_rank, d_k)``
-    (the retry of :func:`fit_from_lift`); None when that changes nothing (every
-    ``S r_k + extra_rank`` capped at ``d_k``).
+    (the retry of :func:`fit_from_lift`).
     """
     from lsr_arrayapi.solver import auto_schedule
 
     xp = objective.xp
     screen = "als" if hasattr(design, "project") else "lbfgs"
-    shape = design.sample_shape
-    stage_ranks = tucker_ranks(shape, ranks, S, extra_rank)
-    if extra_rank and stage_ranks == tucker_ranks(shape, ranks, S):
-        return None
+    stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
     tucker = restarted_fit(
         design,
         objective,
@@ -153,9 +149,7 @@ def fit_from_lift(
     benchmark setting this rescued 2 of the 3 spurious fits; docs/coldstart.md);
     a :class:`~lsr_arrayapi.lack_of_fit.StartWarning` follows if it is still far.
     """
-    lifted = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init)
-    assert lifted is not None  # only a widened stage can be empty
-    start, tucker_loss = lifted
+    start, tucker_loss = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init)
     fit = run(start)
     if S == 1:
         return fit
@@ -168,11 +162,10 @@ def fit_from_lift(
             S, getattr(objective.family, "quadratic", False),
         )  # fmt: skip
 
-    if far_from_tucker(statistic(fit)):
-        wider = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init, extra_rank=1)
-        if wider is not None:
-            other = run(wider[0])
-            if other.history["loss"][-1] < fit.history["loss"][-1]:
-                fit = other
+    shape = design.sample_shape
+    widens = tucker_ranks(shape, ranks, S, 1) != tucker_ranks(shape, ranks, S)
+    if widens and far_from_tucker(statistic(fit)):
+        wider, _ = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init, 1)
+        fit = _best([fit, run(wider)])[0]  # stable: the first fit wins a tie
     warn_if_far_from_tucker(statistic(fit))
     return fit

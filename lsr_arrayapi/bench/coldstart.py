@@ -3,17 +3,19 @@
 ``python -m lsr_arrayapi.bench coldstart [--quick]`` prints, per setting and
 start strategy, the fraction of seeds whose final NEE is within 1.3x of the
 oracle's, and the wall time relative to the library's default fit started
-at the truth (warm).  The oracle is the same model fitted from the *truth* and run to convergence (Gauss-Seidel with the
-exact-polar rule, then L-BFGS to ``tol=1e-10``): the maximum-likelihood fit
-nearest the truth, whose NEE is the best achievable on that data.  (Stopped
+at the truth (warm).  The oracle is the same model fitted from the *truth*
+and run to convergence (Gauss-Seidel with the exact-polar rule, then L-BFGS
+to ``tol=1e-10``): the maximum-likelihood fit nearest the truth, whose NEE
+is the best achievable on that data.  (Stopped
 after a fixed number of iterations instead, a fit from the truth can score a
 better NEE than the maximum-likelihood estimate: early stopping near the truth
 regularizes: docs/coldstart.md.)  The table also counts the seeds whose
 training loss is no higher than the oracle's, and the failing and the
 successful seeds on which ``fit`` issued a ``StartWarning``
 (:mod:`lsr_arrayapi.lack_of_fit`).  Every method gets the same ``max_iter``
-(``--paper-budgets``: the paper's settings at its budgets, 40 / 30 / 20).  ``--quick`` runs the CI subset and exits non-zero
-unless every seed of the default start succeeds.
+(``--paper-budgets``: the paper's settings at its budgets, 40 / 30 / 20).
+``--quick`` runs the CI subset and exits non-zero unless every seed of the
+default start succeeds.
 """
 
 from __future__ import annotations
