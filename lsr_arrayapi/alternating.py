@@ -1,7 +1,7 @@
-"""Alternating block minimization (``schedule="als"``): one pass over X per mode.
+"""Alternating block minimization (``schedule="als"``): few passes over X per iteration.
 
-For mode k, one streaming pass contracts every sample with the other modes'
-factors of all S terms (``design.project``).  Contracting that with the core
+For mode k, X's samples are contracted with the other modes' factors of all
+S terms (``design.project``).  Contracting that with the core
 gives, for each term s, a small block design ``Z`` of shape ``(n, d_k r_k)``
 with ``eta = eta_rest + Z vec(B_k^s)``: the block's subproblem no longer
 touches X, so it can be solved far more thoroughly than by one gradient step.
@@ -13,20 +13,26 @@ touches X, so it can be solved far more thoroughly than by one gradient step.
   orthonormalization), generalized to GLMs.
 * S >= 2: the shared core makes orthonormality a real constraint, so the
   block takes ``INNER_STEPS`` safeguarded steps of the fit's update rule on Z.
-* The core is a GLM in vec(G) with design ``sum_s X_i x_k B_k^sT`` (one more
-  pass): damped Newton.
+* The core is a GLM in vec(G) with design ``sum_s X_i x_k B_k^sT``: damped
+  Newton.
 
 A pass here is a skinny matrix product (``r_k`` or ``S r_k`` columns) rather
-than a matrix-vector product; K + 1 of them per outer iteration against
-``2 (S K + 1)`` matrix-vector passes for Gauss-Seidel.  Vectors are row-major
-(``vec(W)[a r + b] = W[a, b]``), matching ``reshape``.
+than a matrix-vector product.  Memoized (:func:`memo_split`: X in memory, a
+partial contraction of at most ``MEMO_FRACTION`` of X) an outer iteration
+takes two passes; otherwise one per mode and one for the core, K + 1.
+Gauss-Seidel takes ``2 (S K + 1)`` matrix-vector passes.  Vectors are
+row-major (``vec(W)[a r + b] = W[a, b]``), matching ``reshape``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
+from functools import partial as partial_function
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
+from lsr_arrayapi.design import project_samples
 from lsr_arrayapi.model import lsr_tensor, lsr_term, multi_mode_product, unfold
 
 #: Rule steps per factor block and outer iteration (S >= 2), chosen with
@@ -37,51 +43,114 @@ NEWTON_STEPS = 5
 
 
 def als_iteration(solver: Any) -> None:
-    """One outer iteration of ``solver`` (a ``solver._Solver``): every mode, then the core."""
+    """One outer iteration of ``solver`` (a ``solver._Solver``): every mode, then the core.
+
+    With a memo split m (:func:`memo_split`) the modes are taken in two groups,
+    ``0..m-1`` then ``m..K-1``; one pass over X contracts the modes outside a
+    group, and each mode of the group gets its block design from that smaller
+    array (modes outside a group do not change while the group is updated).
+    Two passes over X per iteration instead of K + 1; same arithmetic.
+    """
     xp = solver.xp
     S, K = len(solver.factors), len(solver.factors[0])
     ranks = tuple(solver.core.shape)
-    for k in range(K):
-        core, other = solver.core, [j for j in range(K) if j != k]
-
-        def term_designs(chunk: Any, core: Any = core, other: list[int] = other, k: int = k) -> Any:
-            """(rows, S, d_k r_k): each term's block design, from the stacked projection."""
-            designs = [
-                xp.tensordot(
-                    chunk[_term_index(s, ranks, keep=k)], core, axes=([j + 1 for j in other], other)
-                )
-                for s in range(S)
-            ]  # each (rows, d_k, r_k)
-            return xp.reshape(xp.stack(designs, axis=1), (chunk.shape[0], S, -1))
-
-        designs = solver.design.project(_stacked_factors(solver, skip=k), term_designs)
-        for s in range(S):
-            design = xp.asarray(designs[:, s, :], copy=True)  # (n, d_k r_k), contiguous
-            if S == 1:
-                _solve_tucker_factor(solver, design, k)
-            else:
-                for _ in range(INNER_STEPS):
-                    solver.update_factors(((s, k),), block_design=design)
-
-    def core_design(chunk: Any) -> Any:
-        """(rows, prod r): the sum of the terms' diagonal blocks."""
-        total = chunk[_term_index(0, ranks, keep=None)]
-        for s in range(1, S):
-            total = total + chunk[_term_index(s, ranks, keep=None)]
-        return xp.reshape(total, (chunk.shape[0], -1))
-
-    _solve_core(solver, solver.design.project(_stacked_factors(solver, skip=None), core_design))
+    split = memo_split(solver.design, ranks, S)
+    groups = [range(K)] if split is None else [range(split), range(split, K)]
+    for group in groups:
+        partial = None
+        if split is not None:  # one pass: X contracted with every factor outside the group
+            partial = solver.design.project(_stacked_factors(solver, keep=group))
+        for k in group:
+            reduce = partial_function(_term_designs, xp, solver.core, ranks, S, k)
+            designs = _project(solver, partial, group, {k}, reduce)
+            for s in range(S):
+                design = xp.asarray(designs[:, s, :], copy=True)  # (n, d_k r_k), contiguous
+                if S == 1:
+                    _solve_tucker_factor(solver, design, k)
+                else:
+                    for _ in range(INNER_STEPS):
+                        solver.update_factors(((s, k),), block_design=design)
+    reduce = partial_function(_core_design, xp, ranks, S)
+    _solve_core(solver, _project(solver, partial, groups[-1], set(), reduce))
     if solver.fit_intercept:
         solver.update_intercept()
     solver.value = solver._checked_value(solver.eta, solver.coef)
 
 
-def _stacked_factors(solver: Any, skip: int | None) -> list[Any]:
-    """Per mode, the S factors side by side ``(d_k, S r_k)``; None for mode ``skip``."""
+#: The memoized sweep holds one partial contraction of X; it is used only when
+#: that array has at most this fraction of X's entries (else one pass per mode).
+#: Measured (2000 samples, one ALS iteration): 1.84x faster on (10, 15, 20) with
+#: ranks 2 (a partial of 10 % of X), 1.47x on 28^3 with ranks 3 (11 %).
+MEMO_FRACTION = 0.125
+
+
+def memo_split(design: Any, ranks: tuple[int, ...], S: int) -> int | None:
+    """The split m of the memoized sweep, or None for one pass per mode.
+
+    Splitting at m keeps, per sample, ``prod_{j<m} d_j prod_{j>=m} S r_j``
+    entries for the first group and ``prod_{j<m} S r_j prod_{j>=m} d_j`` for
+    the second; m minimizes the larger.  Only for designs that hold X in memory
+    (``in_memory``): an out-of-core X may not leave room for a part of it.
+    """
+    shape, K = design.sample_shape, len(ranks)
+    if not getattr(design, "in_memory", False):
+        return None
+    widths = [S * r for r in ranks]
+
+    def largest(m: int) -> int:
+        first = math.prod(shape[:m]) * math.prod(widths[m:])
+        return max(first, math.prod(widths[:m]) * math.prod(shape[m:]))
+
+    m = min(range(1, K), key=largest)
+    return m if largest(m) <= MEMO_FRACTION * math.prod(shape) else None
+
+
+def _project(
+    solver: Any, partial: Any, group: range, keep: set[int], reduce: Any
+) -> Any:  # fmt: skip
+    """X contracted with every stacked factor except modes ``keep``, then ``reduce``d.
+
+    Without a ``partial`` contraction this is one pass over X; with one (X
+    already contracted outside ``group``) only the group's other modes remain.
+    """
+    matrices = _stacked_factors(solver, keep=keep)
+    if partial is None:
+        return solver.design.project(matrices, reduce)
+    remaining = [m if j in group else None for j, m in enumerate(matrices)]
+    if all(m is None for m in remaining):
+        return reduce(partial)
+    flat = solver.xp.reshape(partial, (partial.shape[0], -1))
+    return project_samples(solver.xp, flat, tuple(partial.shape[1:]), remaining, reduce)
+
+
+def _term_designs(
+    xp: Any, core: Any, ranks: tuple[int, ...], S: int, k: int, chunk: Any
+) -> Any:  # fmt: skip
+    """(rows, S, d_k r_k): each term's block design for mode k, from a stacked projection."""
+    other = [j for j in range(len(ranks)) if j != k]
+    designs = [
+        xp.tensordot(
+            chunk[_term_index(s, ranks, keep=k)], core, axes=([j + 1 for j in other], other)
+        )
+        for s in range(S)
+    ]  # each (rows, d_k, r_k)
+    return xp.reshape(xp.stack(designs, axis=1), (chunk.shape[0], S, -1))
+
+
+def _core_design(xp: Any, ranks: tuple[int, ...], S: int, chunk: Any) -> Any:
+    """(rows, prod r): the sum of the terms' diagonal blocks of a stacked projection."""
+    total = chunk[_term_index(0, ranks, keep=None)]
+    for s in range(1, S):
+        total = total + chunk[_term_index(s, ranks, keep=None)]
+    return xp.reshape(total, (chunk.shape[0], -1))
+
+
+def _stacked_factors(solver: Any, keep: Collection[int]) -> list[Any]:
+    """Per mode, the S factors side by side ``(d_k, S r_k)``; None for the modes ``keep``."""
     xp = solver.xp
     K = len(solver.factors[0])
     return [
-        None if j == skip else xp.concat([term[j] for term in solver.factors], axis=1)
+        None if j in keep else xp.concat([term[j] for term in solver.factors], axis=1)
         for j in range(K)
     ]
 
@@ -181,6 +250,8 @@ def _newton(solver: Any, design: Any, vector: Any, ridge: Any, coef_of: Any) -> 
         eta = eta + t * d_eta
         if alpha:
             coef = coef + t * d_coef
+        if getattr(objective.family, "quadratic", False):
+            break  # a quadratic block is solved by its first Newton step
     solver.eta = eta
     return vector
 

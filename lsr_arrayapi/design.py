@@ -42,7 +42,11 @@ class InMemoryDesign(Design):
 
     The reshape to ``(n, D)`` is a view for contiguous arrays, so X is never
     copied.  ``passes`` counts the streaming passes, for the roofline check.
+    ``in_memory`` tells the ``"als"`` schedule that a partial contraction of X
+    (a fraction of its size) may be kept between passes.
     """
+
+    in_memory = True
 
     def __init__(self, X: Any) -> None:
         self.xp = array_namespace(X)
@@ -106,6 +110,8 @@ def project_samples(
     # chunks whose first (largest) temporary has about _CHUNK_ELEMENTS entries
     per_sample = math.prod(sample_shape) // sample_shape[todo[0]] * given[todo[0]].shape[1]
     rows = max(1, _CHUNK_ELEMENTS // per_sample)
+    if reduce is None and len(todo) == 1:  # the one product is the result: no temporaries
+        rows = flat.shape[0]
     parts = []
     for begin in range(0, flat.shape[0], rows):
         stop = min(begin + rows, flat.shape[0])  # the standard forbids slices past the end
@@ -140,6 +146,8 @@ class IdentityDesign(Design):
     tensor ``y`` (flattened) by the LSR form -- used to decompose a small
     Tucker core without touching X.
     """
+
+    in_memory = True
 
     def __init__(self, shape: tuple[int, ...], like: Any) -> None:
         self.xp = array_namespace(like)
