@@ -79,8 +79,9 @@ class Objective:
         regula falsi, with a bisection step whenever the same end of the bracket
         moved twice in a row: for Poisson far from the fit the slope at the far
         end can be 1e140 times the near one, where regula falsi alone creeps
-        (measured: a Tucker-stage Newton step stuck at t = 1e-16).  Exact in
-        one step for the Gaussian family.
+        (measured: a Tucker-stage Newton step stuck at t = 1e-16).  For a
+        quadratic family (Gaussian) the slope is linear in t and its root is
+        returned from the first two slopes.
         """
 
         def slope_at(t: float) -> float:
@@ -92,6 +93,8 @@ class Objective:
         if not s_lo < 0:
             return 0.0
         hi, s_hi = max(t0, 1e-300), slope_at(t0)
+        if getattr(self.family, "quadratic", False) and s_hi > s_lo:
+            return hi * s_lo / (s_lo - s_hi)  # the slope is linear in t: its root, exactly
         for _ in range(60):
             if s_hi >= 0:
                 break
