@@ -125,12 +125,15 @@ class _Solver:
         )
 
     # -- state -------------------------------------------------------------
-    def start(self, core: Any, factors: list[list[Any]], intercept: float) -> None:
+    def start(
+        self, core: Any, factors: list[list[Any]], intercept: float, eta: Any | None = None
+    ) -> None:
+        """Set the state; ``eta`` (n,), when the caller knows it, saves a pass over X."""
         self.core, self.factors, self.intercept = core, [list(t) for t in factors], intercept
         self.states = [[self.rule.init_state(W) for W in term] for term in self.factors]
         self.terms = [lsr_term(core, term) for term in self.factors]
         self.coef = self._sum(self.terms)
-        self.eta = self.design.forward(self.coef) + intercept
+        self.eta = self.design.forward(self.coef) + intercept if eta is None else eta
         self.value = self._checked_value(self.eta, self.coef)
         self.start_value = min(self.start_value, self.value)
         self.steps: dict[tuple[tuple[int, int], ...], float] = {}
@@ -462,8 +465,8 @@ def run_bcd(
     """
     xp = solver.xp
     started = time.perf_counter() if started is None else started
-    core, factors, intercept = _initial_point(solver, init, ranks, S, rng)
-    solver.start(core, factors, intercept)
+    core, factors, intercept, eta = _initial_point(solver, init, ranks, S, rng)
+    solver.start(core, factors, intercept, eta)
     history = {"loss": [solver.value], "time": [time.perf_counter() - started]}
     blocks = tuple((s, k) for s in range(S) for k in range(len(ranks)))
     groups = [blocks] if schedule == "jacobi" else [(block,) for block in blocks]
@@ -497,25 +500,32 @@ def run_bcd(
 
 def _initial_point(
     solver: _Solver, init: Any, ranks: tuple[int, ...], S: int, rng: Any
-) -> tuple[Any, list[list[Any]], float]:
-    """Factors from the init strategy; core and intercept by exact line searches from zero."""
+) -> tuple[Any, list[list[Any]], float, Any]:
+    """Factors from the init strategy; core and intercept by exact line searches from zero.
+
+    Returns ``(core, factors, intercept, eta)``; ``eta`` is None for a warm start
+    (computed by ``start``), else the linear predictor the line searches left.
+    """
     design, objective, xp = solver.design, solver.objective, solver.xp
     like = objective.y
     sample_shape = design.sample_shape
     if not isinstance(init, str):
         core, factors, intercept = warm_start(init, xp=xp, like=like)
         check_start_shapes(core, factors, sample_shape, ranks, S)
-        return core, factors, 0.0 if intercept is None else intercept
+        return core, factors, 0.0 if intercept is None else intercept, None
     zero_core = xp.zeros(ranks, dtype=like.dtype, device=design.device)
-    solver.start(zero_core, random_factors(rng, sample_shape, ranks, S, xp=xp, like=like), 0.0)
+    zero_eta = xp.zeros_like(objective.y)  # B = 0: no pass over X
+    solver.start(
+        zero_core, random_factors(rng, sample_shape, ranks, S, xp=xp, like=like), 0.0, zero_eta
+    )
     if solver.fit_intercept:
         solver.update_intercept()
     if init == "spectral":
         gradient = objective.sample_gradient(solver.eta)
         moment = design.adjoint(gradient - xp.mean(gradient))
         solver.factors = spectral_factors(moment, ranks, S, rng, xp=xp)
-    solver.start(zero_core, solver.factors, solver.intercept)
+    solver.start(zero_core, solver.factors, solver.intercept, solver.eta)
     fixed, solver.fixed_lr = solver.fixed_lr, None
     solver.update_core()  # exact line search for the core's scale
     solver.fixed_lr = fixed
-    return solver.core, solver.factors, solver.intercept
+    return solver.core, solver.factors, solver.intercept, solver.eta
