@@ -40,6 +40,11 @@ from lsr_arrayapi.rules.projected import QRRule
 
 #: Stage budgets (outer iterations), chosen from the coldstart benchmark.
 TUCKER_SHORT, TUCKER_LONG = 3, 150
+#: The widened retry's Tucker stage (ranks beyond the model's) fits noise along its
+#: extra directions, where ALS crawls: on 28^3 samples (n = 2000, S = 2) its long run
+#: took all 150 iterations (19 s); capped at 30 the retry ends at the same fit, and
+#: so do the S = 3 rescues (docs/coldstart.md).
+TUCKER_LONG_WIDENED = 30
 #: The core stage: CORE_RESTARTS random starts per term beyond the first, all run
 #: to CORE_SWEEPS sweeps together.  On the small noiseless S = 2 problem 6-16 % of
 #: the starts reach the global split (docs/coldstart.md); S = 3 needs more
@@ -102,6 +107,8 @@ def lift_start(
     xp = objective.xp
     screen = "als" if hasattr(design, "project") else "lbfgs"
     stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
+    long = TUCKER_LONG_WIDENED if extra_rank else TUCKER_LONG
+    long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
     tucker = restarted_fit(
         design,
         objective,
@@ -112,7 +119,7 @@ def lift_start(
         ["spectral"] + ["random"] * (n_init - 1),
         TUCKER_SHORT,
         1,
-        0 if S == 1 else TUCKER_LONG,  # for S = 1 the fit proper is the long run
+        long,
         TUCKER_TOL,
         screen,
         long_schedule=auto_schedule(design, objective.family, 1),
