@@ -79,8 +79,7 @@ def als_iteration(solver: Any) -> None:
 
 #: The memoized sweep holds one partial contraction of X; it is used only when
 #: that array has at most this fraction of X's entries (else one pass per mode).
-#: Measured (2000 samples, one ALS iteration): 1.84x faster on (10, 15, 20) with
-#: ranks 2 (a partial of 10 % of X), 1.47x on 28^3 with ranks 3 (11 %).
+#: It made one ALS iteration 1.5-1.7x faster where it applies (docs/performance.md).
 MEMO_FRACTION = 0.125
 
 
@@ -93,7 +92,7 @@ def memo_split(design: Any, ranks: tuple[int, ...], S: int) -> int | None:
     (``in_memory``): an out-of-core X may not leave room for a part of it.
     """
     shape, K = design.sample_shape, len(ranks)
-    if not getattr(design, "in_memory", False):
+    if K < 2 or not getattr(design, "in_memory", False):
         return None
     widths = [S * r for r in ranks]
 

@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 
 from lsr_arrayapi import fit_lsr
+from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.design import InMemoryDesign
 from lsr_arrayapi.metrics import nee
 
 from .common import BACKENDS, as_float32, load, synthetic
@@ -83,3 +85,49 @@ class FullFit:
         return self._fit(rule).n_iter
 
     track_iterations.unit = "iterations"
+
+
+class TuckerFit:
+    """A default Gaussian S = 1 fit (the ``"als"`` schedule) of TensorLy's race problem.
+
+    n = 2000, (10, 15, 20), ranks 2 (``python -m lsr_arrayapi.bench peers``);
+    ``track_passes_per_iteration`` counts ALS passes over X (memoized sweep: 2).
+    """
+
+    params = (BACKENDS,)
+    param_names = ("backend",)
+    timeout = 300
+
+    def setup(self, backend):
+        to_backend, self.sync = load(backend)
+        self.problem = make_lsr_problem(2000, separation_rank=1, random_state=0)
+        self.X = to_backend(np.asarray(self.problem.X))
+        self.y = to_backend(np.asarray(self.problem.y))
+
+    def _fit(self, X, **options):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fit_lsr(X, self.y, ranks=2, random_state=0, **options)
+
+    def time_fit(self, backend):
+        self._fit(self.X)
+        self.sync()
+
+    def peakmem_fit(self, backend):
+        self._fit(self.X)
+
+    def track_nee(self, backend):
+        from lsr_arrayapi._backends import to_host
+
+        return nee(to_host(self._fit(self.X).coef), np.asarray(self.problem.coef))
+
+    track_nee.unit = "NEE"
+
+    def track_passes_per_iteration(self, backend):
+        design = InMemoryDesign(self.X)
+        start = self._fit(design, init="spectral", max_iter=0)
+        before = design.passes
+        self._fit(design, init=start, schedule="als", max_iter=5, tol=0.0)
+        return (design.passes - before - 1) / 5  # less the warm start's forward pass
+
+    track_passes_per_iteration.unit = "passes"
