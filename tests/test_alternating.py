@@ -165,34 +165,35 @@ def test_als_rejects_fixed_steps_and_designs_without_project():
     assert fit.n_iter == 3 and lifted.n_iter == 3
 
 
-@pytest.mark.parametrize(("shape", "S"), [((6, 7, 8), 1), ((6, 7), 2), ((5, 6, 4, 3), 1)])
-def test_memoized_sweep_matches_one_pass_per_mode_in_two_passes(monkeypatch, shape, S):
+@pytest.mark.parametrize(
+    ("shape", "S", "family"),
+    [
+        ((6, 7, 8), 1, "gaussian"),
+        ((6, 7, 8), 2, "gaussian"),
+        ((6, 7), 2, "gaussian"),
+        ((5, 6, 4, 3), 1, "gaussian"),
+        ((6, 7, 8), 1, "logistic"),
+    ],
+)
+def test_memoized_sweep_matches_one_pass_per_mode_in_two_passes(monkeypatch, shape, S, family):
     """Same iterates with and without the kept partial contraction; 2 passes vs K + 1."""
     import lsr_arrayapi.alternating as alternating
 
     ranks = (2,) * len(shape)
-    p = make_lsr_problem(300, sample_shape=shape, ranks=ranks, separation_rank=S, random_state=1)
+    p = make_lsr_problem(
+        300, sample_shape=shape, ranks=ranks, separation_rank=S, family=family, random_state=1
+    )
+    options = {"ranks": 2, "separation_rank": S, "family": family, "schedule": "als"}
     fits, passes = [], []
     for fraction in (1.0, 0.0):
         monkeypatch.setattr(alternating, "MEMO_FRACTION", fraction)
         design = InMemoryDesign(p.X)
         assert (alternating.memo_split(design, ranks, S) is None) == (fraction == 0.0)
-        start = fit_lsr(design, p.y, ranks=2, separation_rank=S, init="random", random_state=0,
-                        max_iter=0, schedule="als")  # fmt: skip
+        start = fit_lsr(design, p.y, init="random", random_state=0, max_iter=0, **options)
         before = design.passes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # 4 sweeps with tol 0 do not converge
-            fit = fit_lsr(
-                design,
-                p.y,
-                ranks=2,
-                separation_rank=S,
-                init=start,
-                max_iter=4,
-                tol=0.0,
-                schedule="als",
-            )
-        fits.append(fit)
+            fits.append(fit_lsr(design, p.y, init=start, max_iter=4, tol=0.0, **options))
         passes.append(design.passes - before)
     np.testing.assert_allclose(fits[0].coef, fits[1].coef, atol=1e-10 * np.abs(fits[1].coef).max())
     K = len(shape)
