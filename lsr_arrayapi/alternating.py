@@ -88,7 +88,11 @@ def memo_split(design: Any, ranks: tuple[int, ...], S: int) -> int | None:
 
     Splitting at m keeps, per sample, ``prod_{j<m} d_j prod_{j>=m} S r_j``
     entries for the first group and ``prod_{j<m} S r_j prod_{j>=m} d_j`` for
-    the second; m minimizes the larger.  Only for designs that hold X in memory
+    the second; m minimizes the larger, the larger m on a tie: then the first
+    pass contracts X's last mode (one matrix product on a view) and the
+    second starts with a middle mode (one small product per sample and
+    leading index), where starting with the first mode is a small product per
+    sample only, about twice as slow in NumPy (28^3: 17 vs 8.7 ms).  Only for designs that hold X in memory
     (``in_memory``): an out-of-core X may not leave room for a part of it.
     """
     shape, K = design.sample_shape, len(ranks)
@@ -100,7 +104,7 @@ def memo_split(design: Any, ranks: tuple[int, ...], S: int) -> int | None:
         first = math.prod(shape[:m]) * math.prod(widths[m:])
         return max(first, math.prod(widths[:m]) * math.prod(shape[m:]))
 
-    m = min(range(1, K), key=largest)
+    m = min(range(1, K), key=lambda m: (largest(m), -m))
     return m if largest(m) <= MEMO_FRACTION * math.prod(shape) else None
 
 
