@@ -17,6 +17,7 @@ setting, no safeguard).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import time
@@ -118,11 +119,17 @@ class _Solver:
         self.start_value = math.inf
         # the family's bound on d^2 loss / d eta^2 (1 when unbounded): first step guesses
         self.curvature = getattr(objective.family, "curvature_bound", None) or 1.0
-        # mean squared entry of the samples: the data's share of the first step size
-        sq_norms = design.squared_norms()
-        self.data_scale = float(xp.sum(objective.sample_weights() * sq_norms)) / math.prod(
-            design.sample_shape
-        )
+
+    @functools.cached_property
+    def data_scale(self) -> float:
+        """Mean squared entry of the samples: the data's share of the first step size.
+
+        A pass over X, made only by the schedules that guess first step sizes
+        (ALS at S = 1, exact block solves throughout, never does).
+        """
+        sq_norms = self.design.squared_norms()
+        weighted = self.xp.sum(self.objective.sample_weights() * sq_norms)
+        return float(weighted) / math.prod(self.design.sample_shape)
 
     # -- state -------------------------------------------------------------
     def start(

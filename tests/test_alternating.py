@@ -198,3 +198,24 @@ def test_memoized_sweep_matches_one_pass_per_mode_in_two_passes(monkeypatch, sha
     np.testing.assert_allclose(fits[0].coef, fits[1].coef, atol=1e-10 * np.abs(fits[1].coef).max())
     K = len(shape)
     assert passes == [1 + 2 * 4, 1 + (K + 1) * 4]  # the warm start's forward pass, then 4 sweeps
+
+
+@pytest.mark.parametrize(
+    ("schedule", "S", "computed"),
+    [("als", 1, False), ("lbfgs", 2, True), ("gauss_seidel", 1, True), ("als", 2, True)],
+)
+def test_only_step_size_guessing_schedules_compute_the_squared_norms(
+    monkeypatch, schedule, S, computed
+):
+    """The squared-norms pass (first step-size guesses) is made only where a step is guessed."""
+    calls = []
+    squared_norms = InMemoryDesign.squared_norms
+    monkeypatch.setattr(
+        InMemoryDesign, "squared_norms", lambda self: calls.append(1) or squared_norms(self)
+    )
+    p = make_lsr_problem(300, **SMALL, separation_rank=S, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_lsr(p.X, p.y, ranks=2, separation_rank=S, schedule=schedule, init="spectral",
+                max_iter=3, random_state=0)  # fmt: skip
+    assert bool(calls) == computed
