@@ -5,11 +5,11 @@ An LSR tensor with ranks r and S terms *is* a Tucker tensor with ranks
 block-diagonal with S copies of G.  So (spec, section 4):
 
 1. fit an unconstrained Tucker model with ranks ``min(S r_k, d_k)`` to the data
-   (a benign problem): ``n_init`` short runs of alternating block minimization
-   (``schedule="als"``; three of its iterations tell good starts from bad ones)
-   -- from the spectral start, then random ones -- the best one continued with
-   the automatic S = 1 schedule (ALS for least squares, L-BFGS for other
-   families, where ALS blocks need several Newton steps each);
+   (a benign problem) with the automatic S = 1 schedule (ALS for least
+   squares; L-BFGS for other families, where an ALS block needs several Newton
+   steps and a sweep several passes over X): ``n_init`` short runs (three
+   iterations tell good starts from bad ones) -- from the spectral start, then
+   random ones -- the best one continued;
 2. fit the LSR form to its small core ``C`` by least squares -- no pass over X:
    ``CORE_RESTARTS (S - 1)`` random starts run together, batched, by exact alternating
    Procrustes / least-squares sweeps (:mod:`lsr_arrayapi.core_split`); keep
@@ -70,18 +70,16 @@ def _fit(
 
 def restarted_fit(
     design, objective, ranks, S, rng, fit_intercept, inits, short, keep, long, tol,
-    schedule: str = "gauss_seidel", rule: type = QRRule, long_schedule: str | None = None,
+    schedule: str = "gauss_seidel", rule: type = QRRule,
 ):  # fmt: skip
-    """Each start in ``inits`` (strategy names) runs ``short`` iterations with
-    ``schedule``; the best ``keep`` continue to ``long`` with ``long_schedule``
-    (default: the same), all with update ``rule``."""
+    """Each start in ``inits`` (strategy names) runs ``short`` iterations of
+    ``schedule`` with update ``rule``; the best ``keep`` continue to ``long``."""
     starts = [
         _fit(design, objective, ranks, S, rng, fit_intercept, init, short, tol, schedule, rule)
         for init in inits
     ]
-    long_schedule = long_schedule or schedule
     finished = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, long_schedule, rule)
+        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, schedule, rule)
         for start in _best(starts)[:keep]
     ]
     return _best(finished)
@@ -105,7 +103,7 @@ def lift_start(
     from lsr_arrayapi.solver import auto_schedule
 
     xp = objective.xp
-    screen = "als" if hasattr(design, "project") else "lbfgs"
+    schedule = auto_schedule(design, objective.family, 1)
     stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
     long = TUCKER_LONG_WIDENED if extra_rank else TUCKER_LONG
     long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
@@ -121,8 +119,7 @@ def lift_start(
         1,
         long,
         TUCKER_TOL,
-        screen,
-        long_schedule=auto_schedule(design, objective.family, 1),
+        schedule,
     )[0]
     tucker_loss = tucker.history["loss"][-1]
     if S == 1:

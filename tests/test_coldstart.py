@@ -73,3 +73,21 @@ def test_default_start_recovers_a_noiseless_s2_model(seed):
     )  # fmt: skip
     fit = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, random_state=seed, max_iter=500)
     assert nee(fit.coef, p.coef) < 1e-3
+
+
+@pytest.mark.parametrize(("family", "als_passes"), [("gaussian", True), ("logistic", False)])
+def test_the_tucker_stage_uses_the_automatic_s1_schedule(monkeypatch, family, als_passes):
+    """ALS (``project`` passes) for least squares only: a GLM's ALS sweep costs K + 1
+    passes and several Newton steps per block, so its screens run L-BFGS too."""
+    from lsr_arrayapi.design import InMemoryDesign
+
+    projections = []
+    project = InMemoryDesign.project
+    monkeypatch.setattr(
+        InMemoryDesign,
+        "project",
+        lambda self, *args, **kwargs: projections.append(1) or project(self, *args, **kwargs),
+    )
+    p = make_lsr_problem(600, sample_shape=(6, 7, 8), family=family, random_state=0)
+    fit_lsr(p.X, p.y, ranks=2, separation_rank=2, family=family, random_state=0, max_iter=5)
+    assert bool(projections) == als_passes
