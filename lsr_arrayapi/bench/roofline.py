@@ -6,8 +6,9 @@ after a warm-up) and (b) the two matrix-vector products a block update needs
 (``X_flat @ v`` and ``r @ X_flat``), and prints the ratio
 ``(seconds per iteration / blocks per iteration) / seconds per pass pair``.
 Gauss-Seidel has ``S K + 1`` blocks per iteration (every factor, then the core);
-Jacobi's and ALS's iterations are reported against their own pass counts
-(2 pass pairs; 2 single ``project`` passes for the memoized ALS sweep, else K + 1).
+Jacobi's, L-BFGS's and ALS's iterations are reported against their own pass
+counts (2 pass pairs; 1, the gradient's and the accepted trial's; 2 single
+``project`` passes for the memoized ALS sweep, else K + 1).
 """
 
 from __future__ import annotations
@@ -79,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
         pair = _median_time(pass_pair, sync, args.repeat)
         memoized = memo_split(InMemoryDesign(X), (args.rank,) * K, S) is not None
         als_passes = 2 if memoized else K + 1
-        for rule in args.rules:
-            for schedule in args.schedules:
+        for schedule in args.schedules:
+            # L-BFGS moves every block with its own step: no rule to vary
+            for rule in [None] if schedule == "lbfgs" else args.rules:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     fit = fit_lsr(
@@ -89,11 +91,13 @@ def run(args: argparse.Namespace) -> int:
                     )  # fmt: skip
                 sync()
                 per_iteration = statistics.median(np.diff(fit.history["time"])[1:])
-                # pass pairs per iteration: Gauss-Seidel S K + 1, Jacobi 2, ALS 2 or K + 1
-                # single passes (each a skinny product, not a matrix-vector product)
-                pairs = {"gauss_seidel": S * K + 1, "jacobi": 2, "als": als_passes / 2}[schedule]
+                # pass pairs per iteration: Gauss-Seidel S K + 1, Jacobi 2, L-BFGS 1, ALS 2
+                # or K + 1 single passes (each a skinny product, not a matrix-vector product)
+                pairs = {"gauss_seidel": S * K + 1, "jacobi": 2, "lbfgs": 1, "als": als_passes / 2}[
+                    schedule
+                ]
                 print(
-                    f"| {backend} | {rule} | {schedule} | {per_iteration:.4f} | {pair:.4f} "
+                    f"| {backend} | {rule or '-'} | {schedule} | {per_iteration:.4f} | {pair:.4f} "
                     f"| {per_iteration / pairs / pair:.2f} |",
                     flush=True,
                 )
@@ -109,6 +113,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--backends", nargs="+", default=["numpy", "torch:cpu"])
     parser.add_argument("--rules", nargs="+", default=["qr", "polar", "muon", "randomized_polar"])
-    parser.add_argument("--schedules", nargs="+", default=["gauss_seidel", "jacobi", "als"])
+    parser.add_argument(
+        "--schedules", nargs="+", default=["gauss_seidel", "jacobi", "als", "lbfgs"]
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.set_defaults(run=run)
