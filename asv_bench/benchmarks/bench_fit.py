@@ -40,6 +40,19 @@ class OuterIteration:
         self.sync()
 
 
+class LBFGSIteration(OuterIteration):
+    """Five iterations of the default S = 2 schedule, L-BFGS (it takes no rule)."""
+
+    params = (BACKENDS,)
+    param_names = ("backend",)
+
+    def setup(self, backend):
+        super().setup(backend, None, "lbfgs")
+
+    def time_five_iterations(self, backend):
+        super().time_five_iterations(backend, None, "lbfgs")
+
+
 class FullFit:
     """A default fit (cold start included) of the paper's linear problem.
 
