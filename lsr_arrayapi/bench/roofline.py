@@ -8,12 +8,14 @@ after a warm-up) and (b) the two matrix-vector products a block update needs
 Gauss-Seidel has ``S K + 1`` blocks per iteration (every factor, then the core);
 Jacobi's, L-BFGS's and ALS's iterations are reported against their own pass
 counts (2 pass pairs; 1, the gradient's and the accepted trial's; 2 single
-``project`` passes for the memoized ALS sweep, else K + 1).
+``project`` passes for the memoized ALS sweep, else K + 1).  A second,
+untimed fit of 3 iterations gives the peak memory beyond X (:func:`peak_beyond_x`).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 import warnings
@@ -54,6 +56,53 @@ def _median_time(fn: Any, sync: Any, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _fit(X: Any, y: Any, rank: int, S: int, rule: Any, schedule: str, max_iter: int) -> Any:
+    """``max_iter`` iterations from a random start, no tolerance, warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_lsr(
+            X, y, ranks=rank, separation_rank=S, rule=rule, init="random", random_state=0,
+            max_iter=max_iter, tol=0.0, schedule=schedule,
+        )  # fmt: skip
+
+
+def peak_beyond_x(backend: str, fit: Any) -> float | None:
+    """MiB allocated at the peak of ``fit()`` beyond what was live before it.
+
+    NumPy: ``tracemalloc`` (NumPy reports its buffers to it); CUDA torch: the
+    allocator's peak statistic; CuPy: growth of the default memory pool (it
+    keeps freed blocks, so this bounds the peak from above).  None for torch
+    on the CPU, whose allocations no Python-level tracer sees.
+    """
+    if backend == "numpy":
+        import tracemalloc
+
+        tracemalloc.start()
+        try:
+            fit()
+            return tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+    if backend == "torch:cuda":
+        import torch
+
+        torch.cuda.synchronize()
+        before = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        fit()
+        torch.cuda.synchronize()
+        return (torch.cuda.max_memory_allocated() - before) / 2**20
+    if backend == "cupy":
+        import cupy
+
+        pool = cupy.get_default_memory_pool()
+        before = pool.total_bytes()
+        fit()
+        cupy.cuda.get_current_stream().synchronize()
+        return (pool.total_bytes() - before) / 2**20
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(0)
     shape = tuple(args.shape)
@@ -65,8 +114,11 @@ def run(args: argparse.Namespace) -> int:
         f"n = {args.n}, d = {shape}, ranks {args.rank}, S = {S}, {args.dtype}; "
         f"X is {X_host.nbytes / 2**20:.0f} MiB"
     )
-    print("| backend | rule | schedule | s / iteration | s / pass pair | ratio per block update |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| backend | rule | schedule | s / iteration | s / pass pair | ratio per block update "
+        "| peak MiB beyond X (3 iterations) |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for backend in args.backends:
         X, y, sync = _namespace(backend, X_host, y_host)
         flat = X.reshape(args.n, -1)
@@ -83,14 +135,11 @@ def run(args: argparse.Namespace) -> int:
         for schedule in args.schedules:
             # L-BFGS moves every block with its own step: no rule to vary
             for rule in [None] if schedule == "lbfgs" else args.rules:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    fit = fit_lsr(
-                        X, y, ranks=args.rank, separation_rank=S, rule=rule, init="random",
-                        random_state=0, max_iter=args.repeat + 1, tol=0.0, schedule=schedule,
-                    )  # fmt: skip
+                fit = functools.partial(_fit, X, y, args.rank, S, rule, schedule)
+                timed = fit(args.repeat + 1)
                 sync()
-                per_iteration = statistics.median(np.diff(fit.history["time"])[1:])
+                peak = peak_beyond_x(backend, functools.partial(fit, 3))
+                per_iteration = statistics.median(np.diff(timed.history["time"])[1:])
                 # pass pairs per iteration: Gauss-Seidel S K + 1, Jacobi 2, L-BFGS 1, ALS 2
                 # or K + 1 single passes (each a skinny product, not a matrix-vector product)
                 pairs = {"gauss_seidel": S * K + 1, "jacobi": 2, "lbfgs": 1, "als": als_passes / 2}[
@@ -98,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
                 ]
                 print(
                     f"| {backend} | {rule or '-'} | {schedule} | {per_iteration:.4f} | {pair:.4f} "
-                    f"| {per_iteration / pairs / pair:.2f} |",
+                    f"| {per_iteration / pairs / pair:.2f} "
+                    f"| {'n/a' if peak is None else f'{peak:.2f}'} |",
                     flush=True,
                 )
     return 0
