@@ -1,10 +1,11 @@
 """Time per outer iteration as n, d, S and r grow (one parameter at a time).
 
-``python -m lsr_arrayapi.bench scaling [--plot docs/img/scaling.png]`` prints a
-table of seconds per iteration and per pass pair (the same X), and optionally
-plots them.  The base point is n = 2000, d = 28^3, ranks 3, S = 2, float32,
-Gauss-Seidel with the qr rule; each sweep varies one of n (500-16000),
-d (16^3-48^3), S (1-4) and r (2-8).
+``python -m lsr_arrayapi.bench scaling [--schedule lbfgs] [--plot docs/img/scaling.png]``
+prints a table of seconds per iteration and per pass pair (the same X), and
+optionally plots them.  The base point is n = 2000, d = 28^3, ranks 3, S = 2,
+float32, Gauss-Seidel with the qr rule (or the given schedule: Jacobi with qr,
+L-BFGS); each sweep varies one of n (500-16000), d (16^3-48^3), S (1-4) and
+r (2-8).
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ SWEEPS = {
 }
 
 
-def measure(n: int, d: int, S: int, r: int, repeat: int) -> tuple[float, float]:
+#: Pass pairs per outer iteration (K = 3): every block, or one residual for all.
+PASS_PAIRS = {"gauss_seidel": lambda S: 3 * S + 1, "jacobi": lambda S: 2, "lbfgs": lambda S: 1}
+
+
+def measure(
+    n: int, d: int, S: int, r: int, repeat: int, schedule: str = "gauss_seidel"
+) -> tuple[float, float]:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d, d, d), dtype=np.float32)
     y = rng.standard_normal(n).astype(np.float32)
@@ -43,21 +50,28 @@ def measure(n: int, d: int, S: int, r: int, repeat: int) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_lsr(X, y, ranks=r, separation_rank=S, init="random", random_state=0,
-                      max_iter=repeat + 1, tol=0.0)  # fmt: skip
+                      max_iter=repeat + 1, tol=0.0, schedule=schedule)  # fmt: skip
     per_iteration = statistics.median(np.diff(fit.history["time"])[1:])
     return per_iteration, statistics.median(pairs)
 
 
 def run(args: argparse.Namespace) -> int:
     results: dict[str, list[tuple[int, float, float]]] = {}
-    print("| varied | value | s / iteration | s / pass pair | iteration / (S K + 1) pass pairs |")
+    pairs_of = PASS_PAIRS[args.schedule]
+    print(
+        f"{args.schedule}: pass pairs per iteration "
+        + ("S K + 1" if args.schedule == "gauss_seidel" else f"{pairs_of(1)}")
+    )
+    print("| varied | value | s / iteration | s / pass pair | iteration / its pass pairs |")
     print("|---|---|---|---|---|")
     for name, values in SWEEPS.items():
         results[name] = []
         for value in values:
             point = {**BASE, name: value}
-            seconds, pair = measure(point["n"], point["d"], point["S"], point["r"], args.repeat)
-            ratio = seconds / ((point["S"] * 3 + 1) * pair)
+            seconds, pair = measure(
+                point["n"], point["d"], point["S"], point["r"], args.repeat, args.schedule
+            )
+            ratio = seconds / (pairs_of(point["S"]) * pair)
             results[name].append((value, seconds, pair))
             print(f"| {name} | {value} | {seconds:.4f} | {pair:.4f} | {ratio:.2f} |", flush=True)
     if args.plot:
@@ -78,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 ax.set_xscale("log")
                 ax.set_yscale("log")
         axes[0].legend(fontsize=8)
-        fig.suptitle("lsr_arrayapi: time per iteration (NumPy, float32, qr, Gauss-Seidel)")
+        fig.suptitle(f"lsr_arrayapi: time per iteration (NumPy, float32, {args.schedule})")
         fig.tight_layout()
         fig.savefig(args.plot, dpi=110)
         print(f"\nplot written to {args.plot}")
@@ -88,5 +102,6 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("scaling", help=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--schedule", default="gauss_seidel", choices=sorted(PASS_PAIRS))
     parser.add_argument("--plot", default=None, help="write a PNG figure here")
     parser.set_defaults(run=run)
