@@ -27,3 +27,11 @@ def test_roofline_prints_one_row_per_schedule_and_rule(capsys):
     for row in rows:
         ratio, peak = (float(cell) for cell in row.split("|")[6:8])
         assert ratio > 0 and 0 < peak < 1  # MiB (the memory bound itself: test_solver)
+
+
+def test_scaling_measures_each_schedule():
+    from lsr_arrayapi.bench.scaling import PASS_PAIRS, measure
+
+    for schedule in PASS_PAIRS:
+        seconds, pair = measure(40, 4, 2, 2, 2, schedule)
+        assert seconds > 0 and pair > 0
