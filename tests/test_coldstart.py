@@ -91,3 +91,20 @@ def test_the_tucker_stage_uses_the_automatic_s1_schedule(monkeypatch, family, al
     p = make_lsr_problem(600, sample_shape=(6, 7, 8), family=family, random_state=0)
     fit_lsr(p.X, p.y, ranks=2, separation_rank=2, family=family, random_state=0, max_iter=5)
     assert bool(projections) == als_passes
+
+
+def test_the_lift_refines_one_of_two_splits_of_the_same_tensor():
+    from lsr_arrayapi.coldstart import SAME_SPLIT_RTOL, _distinct_splits
+
+    rng = np.random.default_rng(0)
+    ranks, S = (2, 2, 2), 2
+    core = rng.standard_normal((3, *ranks))
+    factors = [[rng.standard_normal((3, 4, 2)) for _ in ranks] for _ in range(S)]
+    for term in factors:  # split 1 is split 0 up to a perturbation well inside the tolerance
+        for f in term:
+            f[1] = f[0] + 1e-3 * SAME_SPLIT_RTOL * rng.standard_normal(f[0].shape)
+    core[1] = core[0]
+    assert _distinct_splits(xp.asarray(core), factors, 3, xp) == [0, 2]
+    assert _distinct_splits(xp.asarray(core), factors, 1, xp) == [0]
+    factors[0][0][1] += 1.0  # now a different tensor
+    assert _distinct_splits(xp.asarray(core), factors, 3, xp) == [0, 1, 2]
