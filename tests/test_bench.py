@@ -30,8 +30,8 @@ def test_roofline_prints_one_row_per_schedule_and_rule(capsys):
 
 
 def test_scaling_measures_each_schedule():
-    from lsr_arrayapi.bench.scaling import PASS_PAIRS, measure
+    from lsr_arrayapi.bench.scaling import SCHEDULES, measure
 
-    for schedule in PASS_PAIRS:
+    for schedule in SCHEDULES:
         seconds, pair = measure(40, 4, 2, 2, 2, schedule)
         assert seconds > 0 and pair > 0

@@ -56,6 +56,15 @@ def _median_time(fn: Any, sync: Any, repeat: int) -> float:
     return statistics.median(times)
 
 
+def pass_pairs(schedule: str, S: int, K: int, memoized: bool = False) -> float:
+    """Pass pairs per outer iteration: Gauss-Seidel one per block (S K + 1), Jacobi 2
+    (factors, then the core), L-BFGS 1; ALS 2 or K + 1 single ``project`` passes
+    (memoized or not; each a skinny product, not a matrix-vector product)."""
+    if schedule == "als":
+        return (2 if memoized else K + 1) / 2
+    return {"gauss_seidel": S * K + 1, "jacobi": 2, "lbfgs": 1}[schedule]
+
+
 def _fit(X: Any, y: Any, rank: int, S: int, rule: Any, schedule: str, max_iter: int) -> Any:
     """``max_iter`` iterations from a random start, no tolerance, warnings silenced."""
     with warnings.catch_warnings():
@@ -131,7 +140,6 @@ def run(args: argparse.Namespace) -> int:
 
         pair = _median_time(pass_pair, sync, args.repeat)
         memoized = memo_split(InMemoryDesign(X), (args.rank,) * K, S) is not None
-        als_passes = 2 if memoized else K + 1
         for schedule in args.schedules:
             # L-BFGS moves every block with its own step: no rule to vary
             for rule in [None] if schedule == "lbfgs" else args.rules:
@@ -140,11 +148,7 @@ def run(args: argparse.Namespace) -> int:
                 sync()
                 peak = peak_beyond_x(backend, functools.partial(fit, 3))
                 per_iteration = statistics.median(np.diff(timed.history["time"])[1:])
-                # pass pairs per iteration: Gauss-Seidel S K + 1, Jacobi 2, L-BFGS 1, ALS 2
-                # or K + 1 single passes (each a skinny product, not a matrix-vector product)
-                pairs = {"gauss_seidel": S * K + 1, "jacobi": 2, "lbfgs": 1, "als": als_passes / 2}[
-                    schedule
-                ]
+                pairs = pass_pairs(schedule, S, K, memoized)
                 print(
                     f"| {backend} | {rule or '-'} | {schedule} | {per_iteration:.4f} | {pair:.4f} "
                     f"| {per_iteration / pairs / pair:.2f} "
