@@ -35,6 +35,7 @@ from lsr_arrayapi.lack_of_fit import (
     tucker_ranks,
     warn_if_far_from_tucker,
 )
+from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.model import lsr_tensor
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.rules.projected import QRRule
@@ -135,7 +136,7 @@ def lift_start(
     cores, small_factors, _ = split_core(small, ranks, S, restarts, CORE_SWEEPS, rng, xp=xp)
     bases = tucker.factors[0]
     candidates = []
-    for i in _distinct_splits(cores, small_factors, min(LIFT_CANDIDATES, restarts), xp):
+    for i in _distinct_splits(cores, small_factors, min(LIFT_CANDIDATES, restarts)):
         factors = [
             [xp.matmul(basis, term[k][i, ...]) for k, basis in enumerate(bases)]
             for term in small_factors
@@ -147,20 +148,16 @@ def lift_start(
     return _best(candidates)[0], tucker_loss
 
 
-def _distinct_splits(cores: Any, factors: list[list[Any]], count: int, xp: Any) -> list[int]:
+def _distinct_splits(cores: Any, factors: list[list[Any]], count: int) -> list[int]:
     """Of the best ``count`` core splits (batched, best first), those that are not the
-    same tensor as a better one to within ``SAME_SPLIT_RTOL`` (relative Frobenius norm):
-    refining a split twice costs ``LIFT_SHORT`` iterations for one and the same start."""
+    same tensor as a better one to within ``SAME_SPLIT_RTOL`` (relative Frobenius
+    distance, :func:`~lsr_arrayapi.metrics.nee` against the better one): refining a
+    split twice costs ``LIFT_SHORT`` iterations for one and the same start."""
     tensors = [lsr_tensor(cores[i, ...], [[f[i, ...] for f in term] for term in factors])
                for i in range(count)]  # fmt: skip
     kept: list[int] = []
     for i, tensor in enumerate(tensors):
-        norm = float(xp.linalg.vector_norm(xp.reshape(tensor, (-1,))))
-        if all(
-            float(xp.linalg.vector_norm(xp.reshape(tensor - tensors[j], (-1,))))
-            > SAME_SPLIT_RTOL * norm
-            for j in kept
-        ):
+        if all(nee(tensor, tensors[j]) > SAME_SPLIT_RTOL for j in kept):
             kept.append(i)
     return kept
 
