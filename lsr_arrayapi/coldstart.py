@@ -36,7 +36,7 @@ from lsr_arrayapi.lack_of_fit import (
     warn_if_far_from_tucker,
 )
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.model import lsr_tensor
+from lsr_arrayapi.model import lsr_tensor, multi_mode_product, unfold
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.rules.projected import QRRule
 
@@ -131,10 +131,9 @@ def lift_start(
     tucker_loss = tucker.history["loss"][-1]
     if S == 1:
         return tucker, tucker_loss
-    small = tucker.core
+    small, bases = hosvd_gauge(tucker.core, tucker.factors[0], xp=xp)
     restarts = CORE_RESTARTS * (S - 1)
     cores, small_factors, _ = split_core(small, ranks, S, restarts, CORE_SWEEPS, rng, xp=xp)
-    bases = tucker.factors[0]
     candidates = []
     for i in _distinct_splits(cores, small_factors, min(LIFT_CANDIDATES, restarts)):
         factors = [
@@ -146,6 +145,35 @@ def lift_start(
             _fit(design, objective, ranks, S, rng, fit_intercept, start, LIFT_SHORT, 0.0, "lbfgs")
         )
     return _best(candidates)[0], tucker_loss
+
+
+def hosvd_gauge(core: Any, bases: list[Any], *, xp: Any) -> tuple[Any, list[Any]]:
+    """The same Tucker tensor ``core x_1 U_1 ... x_K U_K`` in its HOSVD gauge, signs fixed.
+
+    A Tucker fit fixes its factors only up to a rotation per mode, and which
+    rotation a fit ends in depends on rounding, so it differs between backends.
+    The core split draws its random starts in the core's frame, so the frame
+    must be canonical for one seed to give one answer everywhere: each mode is
+    rotated to the left singular vectors of the core's unfolding (descending
+    singular values), and each factor column's largest-magnitude entry is made
+    positive.  ``core`` has shape q, ``bases[k]`` ``(d_k, q_k)``.
+    """
+    rotations: list[Any] = []
+    for k in range(core.ndim):
+        unfolded = unfold(core, k, xp)
+        if unfolded.shape[0] > unfolded.shape[1]:  # the unfolding has no square left basis
+            rotations.append(None)
+            continue
+        left, _, _ = xp.linalg.svd(unfolded, full_matrices=False)
+        rotations.append(left)
+    core = multi_mode_product(core, rotations, transpose=True)
+    bases = [U if P is None else xp.matmul(U, P) for U, P in zip(bases, rotations, strict=True)]
+    for k, U in enumerate(bases):
+        peaks = xp.linalg.diagonal(xp.take(U, xp.argmax(xp.abs(U), axis=0), axis=0))
+        signs = xp.where(peaks < 0, -xp.ones_like(peaks), xp.ones_like(peaks))
+        bases[k] = U * signs
+        core = core * xp.reshape(signs, tuple(-1 if j == k else 1 for j in range(core.ndim)))
+    return core, bases
 
 
 def _distinct_splits(cores: Any, factors: list[list[Any]], count: int) -> list[int]:
