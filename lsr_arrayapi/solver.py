@@ -243,8 +243,9 @@ class _Solver:
         # A first guess from the curvature of the family times that of the core
         # unfolding (and the number of blocks moving together); the measured
         # curvature takes over after one step.
-        core_norm = float(self.xp.sum(self.core * self.core))
-        return 1.0 / (self.curvature * max(core_norm, 1e-12) * self.data_scale * len(blocks))
+        # (a zero core gives zero factor gradients, whatever the step)
+        core_norm = float(self.xp.sum(self.core * self.core)) or 1.0
+        return 1.0 / (self.curvature * core_norm * self.data_scale * len(blocks))
 
     def update_core(self) -> None:
         xp = self.xp
@@ -498,9 +499,12 @@ def run_bcd(
             relative = change / max(size, 1e-300)
             print(f"iter {n_iter:4d}  loss {solver.value:.6e}  rel. change {relative:.2e}")
         converged = change <= tol * size
+        if quasi_newton is not None and quasi_newton.stalled:
+            # no step decreases the loss: converged only if at round-off level
+            converged = quasi_newton.at_precision
         if callback is not None and callback(n_iter, solver.snapshot(n_iter, converged, history)):
             break
-        if converged:
+        if converged or (quasi_newton is not None and quasi_newton.stalled):
             break
     return solver.snapshot(n_iter, converged, history)
 
