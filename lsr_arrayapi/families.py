@@ -7,12 +7,16 @@ A family object has ``name``, ``validate(y)``, ``mean(eta)``, ``loss(eta, y)``
 ``pointwise_loss`` (needed for sample weights) and ``curvature(eta)``
 (``d^2 loss_i / d eta_i^2``, the Newton weights of the ``"als"`` schedule) and
 ``quadratic`` (True when the loss is quadratic in eta, so that one Newton step
-solves an ALS block exactly: the automatic schedule picks ALS only then).  All
+solves an ALS block exactly: the automatic schedule picks ALS only then), and
+logistic and Poisson give ``saturated(eta, y)`` (the samples whose observed
+response has fitted probability 1 to machine precision: the sign of
+separation, :mod:`lsr_arrayapi.diagnostics`).  All
 forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float32.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from lsr_arrayapi._namespace import array_namespace
@@ -92,6 +96,11 @@ class Logistic(_Family):
         mean = self.mean(eta)
         return mean * (1.0 - mean)
 
+    def saturated(self, eta: Any, y: Any) -> Any:
+        """Samples whose label has fitted probability 1 to machine precision ``(n,)`` bool."""
+        xp = array_namespace(eta, y)
+        return (2.0 * y - 1.0) * eta > -math.log(float(xp.finfo(eta.dtype).eps))
+
 
 class Poisson(_Family):
     """Poisson with the log link; y counts in {0, 1, 2, ...}."""
@@ -117,6 +126,11 @@ class Poisson(_Family):
 
     def curvature(self, eta: Any) -> Any:
         return self.mean(eta)
+
+    def saturated(self, eta: Any, y: Any) -> Any:
+        """Zero counts whose fitted mean is below machine precision ``(n,)`` bool."""
+        xp = array_namespace(eta, y)
+        return (y == 0) & (eta < math.log(float(xp.finfo(eta.dtype).eps)))
 
 
 BUILTIN_FAMILIES = (Gaussian, Logistic, Poisson)

@@ -30,7 +30,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi._backends import RandomState, host_rng
 from lsr_arrayapi.alternating import als_iteration
+from lsr_arrayapi.conditioning import check_magnitudes
 from lsr_arrayapi.design import Design
+from lsr_arrayapi.diagnostics import check_fit
 from lsr_arrayapi.init import (
     INIT_STRATEGIES,
     check_start_shapes,
@@ -250,15 +252,17 @@ class _Solver:
     def update_core(self) -> None:
         xp = self.xp
         direction = -core_gradient(self.residual_tensor(), self.factors)
+        if self.fixed_lr is None:  # a unit direction: its image stays in range for any X scale
+            norm = float(xp.linalg.vector_norm(xp.reshape(direction, (-1,))))
+            direction = direction / norm if norm > 0 else direction
         d_coef = lsr_tensor(direction, self.factors)
         d_eta = self.design.forward(d_coef)
         if self.fixed_lr is not None:
             t = self.fixed_lr
         else:
-            norm2 = float(xp.sum(direction * direction))
             data_curvature = self.curvature * float(xp.sum(d_eta * d_eta)) / self.objective.n
             denom = data_curvature + self.objective.alpha * float(xp.sum(d_coef * d_coef))
-            t0 = norm2 / denom if denom > 0 else 1.0
+            t0 = 1.0 / denom if denom > 0 else 1.0
             t = self.objective.line_search(self.eta, self.coef, d_eta, d_coef, t0)
         self.core = self.core + t * direction
         self.terms = [lsr_term(self.core, term) for term in self.factors]
@@ -364,6 +368,7 @@ def fit_lsr(
     check_solver_options(max_iter=max_iter, tol=tol, alpha=alpha, lr=lr)
     family_obj = make_family(family)
     family_obj.validate(y)
+    check_magnitudes(design, y, xp=xp)
     _warn_if_underdetermined(design.n_samples, sample_shape, ranks, int(separation_rank), alpha)
     rng = host_rng(random_state)
     rule_obj = make_rule("qr" if rule is None else rule, rule_options, rng)
@@ -409,6 +414,7 @@ def fit_lsr(
         fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
     else:
         fit = run(init)
+    check_fit(fit, design, objective, stacklevel=3)
     if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
         warnings.warn(
             f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "

@@ -110,10 +110,11 @@ def check_sample_weight(sample_weight: Any, X: Any, *, xp: Any) -> Any:
         )
     if not bool(xp.all(xp.isfinite(weight))) or bool(xp.any(weight < 0)):
         raise ValueError("sample_weight must be finite and non-negative")
-    total = xp.sum(weight)
-    if not float(total) > 0:
+    largest = xp.max(weight)
+    if not float(largest) > 0:
         raise ValueError("sample_weight sums to zero")
-    return weight / total
+    weight = weight / largest  # first: a sum of weights near the float maximum overflows
+    return weight / xp.sum(weight)
 
 
 def check_ranks(

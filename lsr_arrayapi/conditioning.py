@@ -1,0 +1,75 @@
+"""Up-front checks that the data's magnitudes leave room in floating point.
+
+The solver is invariant to the scale of X and y (every step size, stopping
+rule and curvature weight is relative), but floating point is not: squares of
+entries near 1e155 overflow float64 (1e19 float32), squares near 1e-155
+underflow, and a fit on such data would stall at B = 0 or return non-finite
+numbers.  These checks turn that into a clear error before any work, at the
+cost of the sums of squares the solver needs anyway (one pass over X, shared
+with the first step size).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["check_magnitudes"]
+
+_RESCALE = "rescale it (for instance to unit standard deviation) and fit again"
+
+
+def check_magnitudes(design: Any, y: Any, *, xp: Any) -> None:
+    """Raise ``ValueError`` when X, y or the coefficients they imply leave the float range.
+
+    ``design`` is the fit's design (its ``squared_norms()`` are ``(n,)``), ``y`` the
+    responses ``(n,)`` in the design's namespace.
+    """
+    squared = design.squared_norms()
+    finfo = xp.finfo(squared.dtype)
+    # below this mean square, products of two entries lose precision to subnormals
+    floor = float(finfo.smallest_normal) / float(finfo.eps)
+    total = float(xp.sum(squared))
+    entries = design.n_samples * math.prod(design.sample_shape)
+    if not math.isfinite(total):
+        raise ValueError(
+            f"X is too large for its dtype {squared.dtype}: the sum of its squared entries "
+            f"overflows (largest representable number {float(finfo.max):.3g}); {_RESCALE}"
+        )
+    if total == 0:
+        if _has_nonzero(design, xp):
+            raise ValueError(
+                f"X's entries are too small for its dtype {squared.dtype}: their squares "
+                f"underflow to zero; {_RESCALE}"
+            )
+        raise ValueError("X is all zeros: every sample has norm 0, so there is nothing to fit")
+    mean_square = total / entries
+    if mean_square < floor:
+        raise ValueError(
+            f"X's entries are too small for its dtype {squared.dtype} (mean square "
+            f"{mean_square:.3g}, below {floor:.3g}); {_RESCALE}"
+        )
+    y_total = float(xp.sum(y * y))
+    if not math.isfinite(y_total):
+        raise ValueError(f"y is too large for its dtype {y.dtype}: its squares overflow; {_RESCALE}")
+    y_mean_square = y_total / design.n_samples
+    if 0 < y_mean_square < floor:
+        raise ValueError(
+            f"y's values are too small for its dtype {y.dtype} (mean square "
+            f"{y_mean_square:.3g}); {_RESCALE}"
+        )
+    # the coefficients of a fit scale like |y| / (|X| sqrt(D)); their squares must be normal
+    coef_square = max(y_mean_square, 1.0) / (mean_square * math.prod(design.sample_shape))
+    if coef_square < floor or not coef_square < float(finfo.max) * float(finfo.eps):
+        raise ValueError(
+            f"the coefficients for this X and y would be about {math.sqrt(coef_square):.3g} "
+            f"per entry, outside the range {squared.dtype} holds with precision; rescale X or y"
+        )
+
+
+def _has_nonzero(design: Any, xp: Any) -> bool:
+    """Whether X has a nonzero entry (only asked when every squared norm is zero)."""
+    flat = getattr(design, "flat", None)
+    if flat is None:  # a design without its array: squares that vanish mean zeros
+        return False
+    return bool(xp.any(flat != 0))

@@ -1,0 +1,93 @@
+"""Post-fit checks: fits that stopped but are not the maximum-likelihood answer.
+
+* **Separation** (families with a ``saturated`` member: logistic, Poisson).  When
+  a hyperplane in the model separates the classes (or the zero counts), the
+  unpenalized likelihood has no maximum: the coefficients grow without bound and
+  the fitted probabilities of some samples reach 0 or 1 to machine precision.
+  A fit with such saturated samples warns and, when the loss still falls along
+  the fitted linear predictor's own direction (complete separation), is not
+  reported as converged.  ``alpha > 0`` makes the maximum exist.
+* **Degenerate terms** (S >= 2).  The S terms can cancel: their factor subspaces
+  merge while the shared core grows, ``||B|| << sqrt(S) ||G||``, and the
+  coefficients approach a tensor outside the model (the LSR analogue of a
+  degenerate CP fit).  The fit then crawls; the warning names the cause.
+* **A zero fit** that the data do not justify (the gradient at B = 0 is not
+  zero) is never reported as converged.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["CANCELLATION", "check_fit"]
+
+#: Warn when ``||B||_F / (sqrt(S) ||G||_F)`` falls below this: about 1 when the terms
+#: are near orthogonal, 0.16-0.20 at the degenerate fits measured with
+#: ``python -m lsr_arrayapi.bench coldstart`` settings.
+CANCELLATION = 0.25
+
+
+def check_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None:
+    """Warn about (and un-converge) the fits the module docstring lists; edits ``fit``."""
+    xp = objective.xp
+    coef = fit.coef
+    if not bool(xp.all(xp.isfinite(coef))):
+        raise FloatingPointError(
+            "the fit produced non-finite coefficients; check that X and y are well scaled "
+            "(for instance standardized) and report the data if they are"
+        )
+    norm = float(xp.linalg.vector_norm(xp.reshape(coef, (-1,))))
+    if norm == 0:
+        _check_zero_fit(fit, design, objective, stacklevel=stacklevel + 1)
+        return
+    S = len(fit.factors)
+    core_norm = float(xp.linalg.vector_norm(xp.reshape(fit.core, (-1,))))
+    if S >= 2 and norm < CANCELLATION * math.sqrt(S) * core_norm:
+        warnings.warn(
+            f"the {S} terms nearly cancel (||B|| = {norm:.3g} while sqrt(S) ||G|| = "
+            f"{math.sqrt(S) * core_norm:.3g}): their factor subspaces are merging while the "
+            "core grows, so the coefficients approach a tensor outside the model and the fit "
+            "crawls. A smaller separation_rank usually fits as well.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+    saturated = getattr(objective.family, "saturated", None)
+    if saturated is None or objective.alpha:
+        return
+    eta = design.forward(coef) + fit.intercept
+    count = int(xp.sum(xp.astype(saturated(eta, objective.y), xp.int64)))
+    if count == 0:
+        return
+    losses = [float(objective.data_loss(scale * eta)) for scale in (1.0, 2.0, 4.0)]
+    diverging = losses[0] > losses[1] > losses[2]
+    if diverging:
+        fit.converged = False
+    warnings.warn(
+        f"{count} of {design.n_samples} samples are fitted with probability 1 to machine "
+        f"precision (||B|| = {norm:.3g}"
+        + (", and the loss still falls as the coefficients grow" if diverging else "")
+        + "): the data look (quasi-)separated, so the unpenalized maximum-likelihood fit "
+        "does not exist and the coefficients grow without bound. Set a ridge penalty "
+        "alpha > 0 (chosen by cross-validation).",
+        ConvergenceWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _check_zero_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None:
+    """B = 0 is converged only if the gradient there vanishes."""
+    xp = objective.xp
+    eta = xp.zeros_like(objective.y) + fit.intercept
+    gradient = design.adjoint(objective.sample_gradient(eta))
+    if bool(xp.any(gradient != 0)):
+        fit.converged = False
+        warnings.warn(
+            "the fit ended at B = 0 although the loss decreases away from it; rescale X and "
+            "y, or try another init or random_state",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
