@@ -10,7 +10,7 @@ from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonne
 
 ORTHOGONALIZERS = ("newton_schulz", "eig", "svd")
 
-#: ``preset="paper"``: LSRTR-M exactly as its authors' code runs it (experiments.md section 4).
+#: ``preset="paper"``: LSRTR-M exactly as its authors' code runs it.
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {
         "orthogonalizer": "eig",
