@@ -79,7 +79,7 @@ def als_iteration(solver: Any) -> None:
 
 #: The memoized sweep holds one partial contraction of X; it is used only when
 #: that array has at most this fraction of X's entries (else one pass per mode).
-#: It made one ALS iteration 1.5-1.7x faster where it applies (docs/performance.md).
+#: The bound keeps that memory small against X (docs/performance.md).
 MEMO_FRACTION = 0.125
 
 

@@ -2,7 +2,7 @@
 
 An LSR tensor with ranks r and S terms *is* a Tucker tensor with ranks
 ``S r_k`` whose factors are ``[B_k^1 ... B_k^S]`` and whose core is
-block-diagonal with S copies of G.  So (spec, section 4):
+block-diagonal with S copies of G.  So:
 
 1. fit an unconstrained Tucker model with ranks ``min(S r_k, d_k)`` to the data
    (a benign problem) with the automatic S = 1 schedule (ALS for least
@@ -40,23 +40,18 @@ from lsr_arrayapi.model import lsr_tensor, multi_mode_product, unfold
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.rules.projected import QRRule
 
-#: Stage budgets (outer iterations), chosen from the coldstart benchmark.
+#: Stage budgets (outer iterations), chosen with ``python -m lsr_arrayapi.bench coldstart``.
 TUCKER_SHORT, TUCKER_LONG = 3, 150
-#: The widened retry's Tucker stage (ranks beyond the model's) fits noise along its
-#: extra directions, where ALS crawls: on 28^3 samples (n = 2000, S = 2) its long run
-#: took all 150 iterations (19 s); capped at 30 the retry ends at the same fit, and
-#: so do the S = 3 rescues (docs/coldstart.md).
+#: The widened retry's extra ranks fit noise, along which ALS crawls; 30 iterations end
+#: at the same fit as 150 (``python -m lsr_arrayapi.bench coldstart``, S = 3 setting).
 TUCKER_LONG_WIDENED = 30
-#: The core stage: CORE_RESTARTS random starts per term beyond the first, all run
-#: to CORE_SWEEPS sweeps together.  On the small noiseless S = 2 problem 6-16 % of
-#: the starts reach the global split (docs/coldstart.md); S = 3 needs more
-#: (12 seeds: 8/12 successes with 64 starts, 11/12 with 128).
+#: The core stage: CORE_RESTARTS random starts per term beyond the first, all run to
+#: CORE_SWEEPS sweeps together, because few starts reach the global split (chosen with
+#: ``python -m lsr_arrayapi.bench coldstart``, whose S = 3 setting needs the most).
 CORE_RESTARTS, CORE_SWEEPS = 64, 300
 LIFT_CANDIDATES, LIFT_SHORT = 2, 10
-#: Two core splits closer than this (relative) are one solution, refined once.  Measured
-#: over 8 seeds of each of 7 bench settings: the two best splits agreed to 1e-16 ..
-#: 1.7e-3 on 52 of 56 seeds; the other 4 differed by 5.0e-2 .. 7.6e-2 (three S = 3
-#: seeds, whose refined losses were 38 % .. 350 % apart, and one logistic seed).
+#: Two core splits closer than this (relative) are one solution, refined once: splits of
+#: one solution agree to about 1e-3, distinct ones differ by 5e-2 or more (docs/coldstart.md).
 SAME_SPLIT_RTOL = 1e-2
 TUCKER_TOL = 1e-4
 

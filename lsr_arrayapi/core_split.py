@@ -33,9 +33,8 @@ __all__ = ["split_core"]
 
 #: Every _CHECK_EVERY sweeps the two lowest residuals are compared with those of
 #: the previous check; when neither fell by more than _SETTLED of itself the sweeps
-#: stop (on the small S = 2 problem the best two settle within 100 sweeps).  Checks
-#: every 10 sweeps at 4e-5 (the same rate per sweep as 25 at 1e-4) found the same
-#: best residual on the S = 3 benchmark seeds in 25-35 % less time.
+#: stop (chosen with ``python -m lsr_arrayapi.bench coldstart``: the S = 3 setting's
+#: best residuals, at the least time).
 _CHECK_EVERY, _SETTLED = 10, 4e-5
 
 

@@ -1,4 +1,4 @@
-"""Synthetic LSR problems as in the LSRTR-M paper (experiments.md section 5.1).
+"""Synthetic LSR problems as in the LSRTR-M paper and its authors' code.
 
 Everything is drawn on the host from one NumPy generator and then moved to the
 requested namespace and device, so a seed gives the same problem on every
@@ -130,7 +130,7 @@ def paper_warm_start(
     problem: LSRProblem, *, perturbation: float = 0.1, random_state: RandomState = None
 ) -> dict[str, Any]:
     """The LSRTR-M paper's start: truth + ``perturbation * N(0,1)`` on the core and on each
-    factor (then a sign-fixed QR), experiments.md section 3.  For reproduction only:
+    factor (then a sign-fixed QR), as the authors' code draws it.  For reproduction only:
     users have no truth."""
     from lsr_arrayapi._backends import to_host
 

@@ -135,8 +135,8 @@ def mode_contract(xp: Any, tensor: Any, matrix: Any, axis: int) -> Any:
     return xp.reshape(product, (*shape[:axis], matrix.shape[1], *shape[axis + 1 :]))
 
 
-#: project's largest temporary per chunk, in entries (2 MiB in float64).  Measured
-#: (one ALS iteration, 28^3 samples, ranks 6): 15 % faster than 2^16, 8 % slower than 2^20.
+#: project's largest temporary per chunk, in entries (2 MiB in float64): smaller chunks
+#: pay per-chunk overhead, larger ones memory (``python -m lsr_arrayapi.bench roofline``).
 _CHUNK_ELEMENTS = 2**18
 
 

@@ -44,6 +44,71 @@ class _LSRBase(BaseEstimator):
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
+        """Parameters are stored as given and checked in ``fit`` (scikit-learn's convention).
+
+        Parameters
+        ----------
+        ranks : int or sequence of int, default=2
+            Tucker ranks ``r_k <= d_k``, one per mode (an int: the same for every mode).
+        separation_rank : int, default=1
+            Number of terms S >= 1 sharing the core (S = 1 is a Tucker model).
+        rule : str or None, default=None
+            Factor update rule. None: the automatic schedule moves the factors
+            (alternating least squares for Gaussian S = 1, Riemannian L-BFGS
+            otherwise). A registered name (``"qr"``, ``"polar"``, ``"muon"``,
+            ``"randomized_polar"``, plugins') runs that rule in the paper's
+            Gauss-Seidel order.
+        rule_options : mapping or None, default=None
+            Keyword options of the named rule (giving any selects Gauss-Seidel too).
+        alpha : float, default=0.0
+            Ridge penalty ``alpha/2 ||B||_F^2``.
+        max_iter : int, default=200
+            Maximum number of outer iterations of the fit proper.
+        tol : float, default=1e-6
+            Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
+        lr : float or None, default=None
+            None: adaptive, safeguarded step sizes. A float: one fixed step for
+            every block, the paper's setting without safeguard (selects Gauss-Seidel).
+        fit_intercept : bool, default=True
+            Fit an intercept ``b_0`` (``fit_lsr``'s default is False, as the paper's model).
+        init : str or mapping or LSRFit, default="lift"
+            Start: ``"lift"`` (the cold start), ``"spectral"``, ``"random"``, or a
+            warm start with ``core`` and ``factors`` (a mapping or a previous fit).
+        n_init : int, default=2
+            Starts screened by the cold start's Tucker stage (the spectral one, then random ones).
+        schedule : str, default="auto"
+            Block order: ``"auto"``, ``"gauss_seidel"``, ``"jacobi"``, ``"als"`` or
+            ``"lbfgs"`` (see :func:`~lsr_arrayapi.fit_lsr`). ``"auto"`` picks ALS or
+            L-BFGS as for ``rule=None``, and Gauss-Seidel when ``rule``,
+            ``rule_options`` or ``lr`` is given.
+        random_state : int or numpy.random.Generator or None, default=None
+            Seed of every random draw (starts, sketches); the same seed gives the
+            same fit on every backend.
+        verbose : int, default=0
+            Print the loss and relative change after every outer iteration when > 0.
+
+        Attributes
+        ----------
+        coef_ : array of shape (d_1, ..., d_K)
+            The fitted coefficient tensor B.
+        core_ : array of shape (r_1, ..., r_K)
+            The core G shared by all terms.
+        factors_ : list of S lists of K arrays of shape (d_k, r_k)
+            The orthonormal factors ``factors_[s][k]`` of term s and mode k.
+        intercept_ : float
+            The fitted intercept (0.0 when ``fit_intercept=False``).
+        n_iter_ : int
+            Outer iterations of the fit proper.
+        converged_ : bool
+            Whether the stopping test of ``tol`` was met.
+        history_ : dict of str to list of float
+            Per-iteration ``"loss"`` (penalized objective) and cumulative ``"time"``
+            in seconds (entry 0 is the start).
+        family_ : Family
+            The GLM family object the model was fitted with.
+        sample_shape_ : tuple of int
+            The sample shape ``d`` seen in ``fit``.
+        """
         self.ranks = ranks
         self.separation_rank = separation_rank
         self.rule = rule
@@ -66,10 +131,22 @@ class _LSRBase(BaseEstimator):
         return y
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _LSRBase:
-        """Fit on samples X (n, d_1, ..., d_K) and responses y (n,).
+        """Fit the model; fitted arrays live in X's namespace and on its device.
 
-        X may be any array-API array, a Dask array chunked along the samples
-        or a :class:`~lsr_arrayapi.design.Design` (see :func:`~lsr_arrayapi.fit_lsr`).
+        Parameters
+        ----------
+        X : array of shape (n, d_1, ..., d_K), dask array or Design
+            Samples, K >= 2: any array-API array, a Dask array chunked along
+            the samples, or a :class:`~lsr_arrayapi.design.Design`.
+        y : array-like of shape (n,)
+            Responses (any two labels for the classifier); moved to X's namespace.
+        sample_weight : array-like of shape (n,) or None, default=None
+            Non-negative weights of the samples' losses (None: equal weights).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
         """
         xp, design, like = check_design(X)
         y = self._encode_target(y, like, xp)
@@ -111,24 +188,9 @@ class _LSRBase(BaseEstimator):
 class LSRTensorGLM(_LSRBase):
     """A low-separation-rank tensor GLM with any registered family.
 
-    Parameters
-    ----------
-    family : registered family name (``"gaussian"``, ``"logistic"``,
-        ``"poisson"``, plugins) or a family object.
-    ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
-    rule, rule_options : update rule name and its keyword options (None: the
-        schedule's own steps, see :func:`lsr_arrayapi.fit_lsr`).
-    alpha : ridge penalty; max_iter, tol, lr : see :func:`lsr_arrayapi.fit_lsr`.
-    fit_intercept, init, n_init, schedule, random_state, verbose : see
-        :func:`lsr_arrayapi.fit_lsr` (the default ``schedule="auto"`` runs
-        alternating least squares for Gaussian S = 1 and L-BFGS otherwise unless
-        a ``rule`` is given, which then runs in the paper's Gauss-Seidel order).
-
-    Attributes
-    ----------
-    coef_ : array of shape (d_1, ..., d_K); core_ : (r_1, ..., r_K);
-    factors_ : S lists of K arrays (d_k, r_k); intercept_ : float;
-    n_iter_, converged_, history_ (per-iteration ``loss`` and ``time``).
+    ``predict`` returns the fitted mean and ``score`` the mean log-likelihood;
+    the other estimators are this model with a fixed family and
+    scikit-learn's scores.
     """
 
     def __init__(
@@ -150,6 +212,74 @@ class LSRTensorGLM(_LSRBase):
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
+        """Parameters are stored as given and checked in ``fit`` (scikit-learn's convention).
+
+        Parameters
+        ----------
+        family : str or Family, default="gaussian"
+            A registered family name (``"gaussian"``, ``"logistic"``,
+            ``"poisson"``, plugins') or a family object.
+        ranks : int or sequence of int, default=2
+            Tucker ranks ``r_k <= d_k``, one per mode (an int: the same for every mode).
+        separation_rank : int, default=1
+            Number of terms S >= 1 sharing the core (S = 1 is a Tucker model).
+        rule : str or None, default=None
+            Factor update rule. None: the automatic schedule moves the factors
+            (alternating least squares for Gaussian S = 1, Riemannian L-BFGS
+            otherwise). A registered name (``"qr"``, ``"polar"``, ``"muon"``,
+            ``"randomized_polar"``, plugins') runs that rule in the paper's
+            Gauss-Seidel order.
+        rule_options : mapping or None, default=None
+            Keyword options of the named rule (giving any selects Gauss-Seidel too).
+        alpha : float, default=0.0
+            Ridge penalty ``alpha/2 ||B||_F^2``.
+        max_iter : int, default=200
+            Maximum number of outer iterations of the fit proper.
+        tol : float, default=1e-6
+            Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
+        lr : float or None, default=None
+            None: adaptive, safeguarded step sizes. A float: one fixed step for
+            every block, the paper's setting without safeguard (selects Gauss-Seidel).
+        fit_intercept : bool, default=True
+            Fit an intercept ``b_0`` (``fit_lsr``'s default is False, as the paper's model).
+        init : str or mapping or LSRFit, default="lift"
+            Start: ``"lift"`` (the cold start), ``"spectral"``, ``"random"``, or a
+            warm start with ``core`` and ``factors`` (a mapping or a previous fit).
+        n_init : int, default=2
+            Starts screened by the cold start's Tucker stage (the spectral one, then random ones).
+        schedule : str, default="auto"
+            Block order: ``"auto"``, ``"gauss_seidel"``, ``"jacobi"``, ``"als"`` or
+            ``"lbfgs"`` (see :func:`~lsr_arrayapi.fit_lsr`). ``"auto"`` picks ALS or
+            L-BFGS as for ``rule=None``, and Gauss-Seidel when ``rule``,
+            ``rule_options`` or ``lr`` is given.
+        random_state : int or numpy.random.Generator or None, default=None
+            Seed of every random draw (starts, sketches); the same seed gives the
+            same fit on every backend.
+        verbose : int, default=0
+            Print the loss and relative change after every outer iteration when > 0.
+
+        Attributes
+        ----------
+        coef_ : array of shape (d_1, ..., d_K)
+            The fitted coefficient tensor B.
+        core_ : array of shape (r_1, ..., r_K)
+            The core G shared by all terms.
+        factors_ : list of S lists of K arrays of shape (d_k, r_k)
+            The orthonormal factors ``factors_[s][k]`` of term s and mode k.
+        intercept_ : float
+            The fitted intercept (0.0 when ``fit_intercept=False``).
+        n_iter_ : int
+            Outer iterations of the fit proper.
+        converged_ : bool
+            Whether the stopping test of ``tol`` was met.
+        history_ : dict of str to list of float
+            Per-iteration ``"loss"`` (penalized objective) and cumulative ``"time"``
+            in seconds (entry 0 is the start).
+        family_ : Family
+            The GLM family object the model was fitted with.
+        sample_shape_ : tuple of int
+            The sample shape ``d`` seen in ``fit``.
+        """
         self.family = family
         super().__init__(
             ranks, separation_rank, rule=rule, rule_options=rule_options, alpha=alpha,
@@ -173,7 +303,10 @@ class LSRTensorGLM(_LSRBase):
 
 
 class LSRRegressor(RegressorMixin, _LSRBase):
-    """Least-squares tensor regression with an LSR coefficient (Gaussian family)."""
+    """Least-squares tensor regression with an LSR coefficient (Gaussian family).
+
+    ``predict`` returns ``<X_i, B> + b_0``; ``score`` is R^2.
+    """
 
     _family = "gaussian"
 
@@ -191,7 +324,11 @@ class LSRRegressor(RegressorMixin, _LSRBase):
 
 
 class LSRPoissonRegressor(RegressorMixin, _LSRBase):
-    """Poisson tensor regression (log link) with an LSR coefficient."""
+    """Poisson tensor regression (log link) with an LSR coefficient.
+
+    ``predict`` returns the mean ``exp(<X_i, B> + b_0)``; ``score`` is the
+    fraction of deviance explained, D^2.
+    """
 
     _family = "poisson"
 

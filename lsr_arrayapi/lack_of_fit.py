@@ -8,10 +8,9 @@ chi-squared with ``p_Tucker - p_LSR`` degrees of freedom when the LSR form
 holds, so per degree of freedom it is about 1; for least squares the noise
 variance is estimated from the Tucker residual (the F statistic).  A
 stationary point far from the maximum-likelihood fit -- the failure the cold
-start exists to avoid -- shows as a statistic many times larger (measured in
-docs/coldstart.md: 0.6-2.2 at the fits that reached the maximum-likelihood
-accuracy, 5.2-25.5 at the spurious points the benchmark met).  So does a model whose ranks are too small
-for the data; the warning names both causes.
+start exists to avoid -- shows as a statistic several times larger
+(``python -m lsr_arrayapi.bench coldstart`` counts the warnings; docs/coldstart.md).
+So does a model whose ranks are too small for the data; the warning names both causes.
 """
 
 from __future__ import annotations
@@ -29,9 +28,8 @@ __all__ = [
     "warn_if_far_from_tucker",
 ]
 
-#: Warn above this statistic per degree of freedom: about 1 at a good fit
-#: asymptotically, up to 2.2 measured at small n (the Tucker fit overfits more
-#: than the chi-squared approximation allows), 5.2 and more at spurious points.
+#: Warn above this statistic per degree of freedom: about 1 at a good fit, somewhat more
+#: at small n (the Tucker fit overfits), far more at spurious points (docs/coldstart.md).
 THRESHOLD = 3.0
 
 

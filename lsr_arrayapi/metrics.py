@@ -39,7 +39,7 @@ def nee_squared(estimate: Any, truth: Any) -> float:
 
 
 def prediction_error(family: str, eta: Any, y: Any) -> float:
-    """The paper's normalized prediction error on test data (experiments.md section 5.2).
+    """The paper's normalized prediction error on test data (as the authors' code computes it).
 
     eta, y : ``(n,)`` linear predictor and observed responses.
 

@@ -79,7 +79,7 @@ class Objective:
         regula falsi, with a bisection step whenever the same end of the bracket
         moved twice in a row: for Poisson far from the fit the slope at the far
         end can be 1e140 times the near one, where regula falsi alone creeps
-        (measured: a Tucker-stage Newton step stuck at t = 1e-16).  For a
+        (a Newton step can stall at t = 1e-16).  For a
         quadratic family (Gaussian) the slope is linear in t and its root is
         returned from the first two slopes.
         """

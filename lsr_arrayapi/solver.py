@@ -317,48 +317,76 @@ def fit_lsr(
     callback: Callable[[int, LSRFit], bool | None] | None = None,
     verbose: int = 0,
 ) -> LSRFit:
-    """Fit a low-separation-rank tensor GLM (block coordinate descent or quasi-Newton).
+    """Fit a low-separation-rank tensor GLM (alternating, quasi-Newton or block coordinate descent).
 
     Parameters
     ----------
-    X : array, shape ``(n, d_1, ..., d_K)``, K >= 2, of any array-API namespace;
-        or a ``dask.array.Array`` chunked along the samples (the passes over X
-        run on Dask, the rest in memory in its chunks' namespace); or any
-        :class:`~lsr_arrayapi.design.Design`.
-    y : array-like, shape ``(n,)``; moved to X's namespace and device (a Dask
-        y is computed: it holds n numbers).
-    ranks : int or K ints ``r_k <= d_k``; separation_rank : S >= 1.
-    family : registered family name or family object.
-    rule : None (default: the schedule's own steps, see ``schedule="auto"``;
-        ``"qr"`` where a schedule needs a rule), a registered update-rule name
-        (``"qr"``, ``"polar"``, ``"muon"``, ``"randomized_polar"``, plugins) or
-        a rule object; ``rule_options`` its keywords.
-    max_iter, tol : stop after ``max_iter`` outer iterations or when
-        ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
-    lr : None (adaptive, safeguarded) or a fixed step for every block.
-    alpha : ridge penalty ``alpha/2 ||B||_F^2``.
-    init : ``"lift"`` (default; see :mod:`lsr_arrayapi.coldstart`), ``"spectral"``,
-        ``"random"`` or a warm start with ``core``/``factors`` (e.g. a previous fit).
-    n_init : restarts of the Tucker stage of ``"lift"``.
-    schedule : ``"gauss_seidel"`` (the paper's order: each factor in turn, two
-        passes over X per factor), ``"jacobi"`` (all factors from one residual
-        tensor, then the core: four passes per iteration), ``"als"``
-        (alternating block minimization, one pass per mode: each block solved
-        on its own small design; Newton for S = 1, ``rule`` steps for S >= 2;
-        see :mod:`lsr_arrayapi.alternating`), ``"lbfgs"`` (Riemannian L-BFGS
-        on all blocks at once, about two passes per iteration; uses no update
-        rule) or ``"auto"`` (default): with no ``rule``, ``rule_options`` or
-        ``lr``, ``"als"`` for S = 1 with the Gaussian family and ``"lbfgs"``
-        otherwise (the fastest measured, docs/performance.md); with one of
-        them, ``"gauss_seidel"`` with the given rule.
-    random_state : seed for every random draw (starts, sketches).
-    callback : ``callback(iteration, fit)`` after each outer iteration; return
-        True to stop.
+    X : array of shape (n, d_1, ..., d_K), dask array or Design
+        Samples, K >= 2, of any array-API namespace; or a ``dask.array.Array``
+        chunked along the samples (the passes over X run on Dask, the rest in
+        memory in its chunks' namespace); or any :class:`~lsr_arrayapi.design.Design`.
+    y : array-like of shape (n,)
+        Responses, moved to X's namespace and device (a Dask y is computed: it
+        holds n numbers).
+    ranks : int or sequence of int
+        Tucker ranks ``r_k <= d_k``, one per mode (an int: the same for every mode).
+    separation_rank : int, default=1
+        Number of terms S >= 1 sharing the core (S = 1 is a Tucker model).
+    family : str or Family, default="gaussian"
+        A registered family name (``"gaussian"``, ``"logistic"``, ``"poisson"``,
+        plugins') or a family object.
+    rule : str or UpdateRule or None, default=None
+        Factor update rule. None: the schedule's own steps (see ``schedule``;
+        ``"qr"`` where an explicitly chosen schedule needs a rule). A registered
+        name (``"qr"``, ``"polar"``, ``"muon"``, ``"randomized_polar"``,
+        plugins') or a rule object.
+    rule_options : mapping or None, default=None
+        Keyword options of the rule named by ``rule``.
+    max_iter : int, default=200
+        Maximum number of outer iterations.
+    tol : float, default=1e-6
+        Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
+    lr : float or None, default=None
+        None: adaptive, safeguarded step sizes. A float: one fixed step for
+        every block (the paper's setting, no safeguard).
+    alpha : float, default=0.0
+        Ridge penalty ``alpha/2 ||B||_F^2``.
+    fit_intercept : bool, default=False
+        Fit an intercept ``b_0`` (the paper's model has none; the estimators fit one).
+    sample_weight : array-like of shape (n,) or None, default=None
+        Non-negative weights of the samples' losses (None: equal weights).
+    init : str or mapping or LSRFit, default="lift"
+        Start: ``"lift"`` (the cold start, see :mod:`lsr_arrayapi.coldstart`),
+        ``"spectral"``, ``"random"``, or a warm start with ``core`` and
+        ``factors`` (a mapping or a previous fit).
+    n_init : int, default=2
+        Starts screened by the Tucker stage of ``"lift"`` (the spectral one,
+        then random ones).
+    schedule : str, default="auto"
+        Block order. ``"gauss_seidel"``: the paper's order, each factor in turn
+        with ``rule``, two passes over X per factor. ``"jacobi"``: all factors
+        from one residual tensor, then the core, four passes per iteration.
+        ``"als"``: alternating block minimization, one pass per mode, each block
+        solved on its own small design (Newton for S = 1, ``rule`` steps for
+        S >= 2; see :mod:`lsr_arrayapi.alternating`). ``"lbfgs"``: Riemannian
+        L-BFGS on all blocks at once, about two passes per iteration, no rule.
+        ``"auto"``: with no ``rule``, ``rule_options`` or ``lr``, ``"als"`` for
+        S = 1 with the Gaussian family and ``"lbfgs"`` otherwise (the fastest
+        measured, docs/performance.md); with one of them, ``"gauss_seidel"``.
+    random_state : int or numpy.random.Generator or None, default=None
+        Seed of every random draw (starts, sketches); the same seed gives the
+        same fit on every backend.
+    callback : callable or None, default=None
+        ``callback(iteration, fit)`` after each outer iteration, with the
+        current :class:`LSRFit`; return True to stop.
+    verbose : int, default=0
+        Print the loss and relative change after every outer iteration when > 0.
 
     Returns
     -------
-    LSRFit with ``core``, ``factors``, ``intercept``, ``coef``, ``n_iter``,
-    ``converged`` and ``history``.
+    LSRFit
+        ``core``, ``factors``, ``intercept``, ``coef``, ``n_iter``,
+        ``converged`` and ``history``, in X's namespace and on its device.
     """
     xp, design, like = check_design(X)
     y = check_y(y, like, xp=xp)

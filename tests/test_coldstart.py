@@ -66,7 +66,7 @@ def test_residual_matches_its_factors_and_more_sweeps_never_hurt(shape, ranks, S
 
 @pytest.mark.parametrize("seed", range(10))
 def test_default_start_recovers_a_noiseless_s2_model(seed):
-    """Issue #5's acceptance test: no truth given, every seed reaches NEE < 1e-3."""
+    """No truth given, every seed reaches NEE < 1e-3."""
     p = make_lsr_problem(
         400, sample_shape=(6, 7, 8), ranks=(2, 2, 2), separation_rank=2, noise=0.0,
         random_state=seed,

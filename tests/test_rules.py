@@ -139,7 +139,7 @@ def test_every_builtin_rule_recovers_a_noiseless_tucker_model(rule):
 
 @pytest.mark.parametrize("family, n", [("gaussian", 500), ("logistic", 3000), ("poisson", 2000)])
 def test_muon_default_is_no_worse_than_qr_at_equal_iterations(family, n):
-    """The paper's comparison: same problem (spec shape, S = 2), same start (the
+    """The paper's comparison: same problem (the paper's shape, S = 2), same start (the
     paper's truth + 0.1), same iteration budget, fixed seeds."""
     results: dict[str, list[float]] = {}
     for seed in range(6):  # differences are ~1%: six seeds, not three, to see them

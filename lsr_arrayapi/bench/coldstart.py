@@ -62,7 +62,7 @@ SETTINGS = [
     Setting("S=3 gaussian", "gaussian", 1500, (8, 9, 10), (2, 2, 2), 3, 40, 300),
     Setting("K=2 gaussian", "gaussian", 600, (20, 25), (3, 3), 2, 40, 300),
 ]
-#: The paper's iteration budgets (spec experiments.md), for ``--paper-budgets``.
+#: The paper's iteration budgets (its authors' code), for ``--paper-budgets``.
 PAPER_BUDGETS = {"paper linear": 40, "paper logistic": 30, "paper poisson": 20}
 QUICK = [
     Setting("quick (8,9,10)/(2,3,2) gaussian", "gaussian", 1500, (8, 9, 10), (2, 3, 2), 2, 4, 300)

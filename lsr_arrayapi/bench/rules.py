@@ -2,7 +2,8 @@
 
 ``python -m lsr_arrayapi.bench rules [--seeds 3] [--iters 20]`` prints a Markdown
 table per family on the paper's synthetic shape (m = (10, 15, 20), r = (2, 2, 2),
-S = 2), every method started from the same default start per seed.
+S = 2), every method started from the same start per seed (``--start``: the
+paper's truth + 0.1 by default, or a library strategy).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ writes X (``n`` samples of ``--shape``, float32) to a ``.npy`` file block by
 block, then, in one run:
 
 * in memory (one process): the seconds of one pass pair (``X_flat @ v`` and
-  ``r @ X_flat``) and of one outer iteration of the solver;
+  ``r @ X_flat``) and of one outer Gauss-Seidel iteration of the solver
+  (``2 (S K + 1)`` passes, so the two timings can be read against each other);
 * on a ``LocalCluster`` with 1 and with 2 single-threaded workers whose memory
   limit is several times smaller than X (``open_npy``: each task reads its rows
   from the file): the same two timings through :class:`DaskDesign`.
@@ -79,7 +80,7 @@ def _fit(X: Any, y: np.ndarray, args: argparse.Namespace) -> tuple[float, Any]:
         warnings.simplefilter("ignore")  # max_iter is a timing budget, not convergence
         fit = fit_lsr(
             X, y, ranks=args.rank, separation_rank=args.separation_rank, init="spectral",
-            max_iter=args.iters, tol=0.0,
+            max_iter=args.iters, tol=0.0, schedule="gauss_seidel",
         )  # fmt: skip
     return float(statistics.median(np.diff(fit.history["time"])[1:])), fit
 

@@ -1,4 +1,4 @@
-"""The paper's synthetic settings (experiments.md section 5.1) and its methods."""
+"""The paper's synthetic settings (from the authors' code) and its methods."""
 
 from __future__ import annotations
 

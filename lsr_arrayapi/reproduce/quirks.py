@@ -1,4 +1,4 @@
-"""The authors' code quirks that change the paper's figures (experiments.md section 5.1).
+"""The authors' code quirks that change the paper's figures.
 
 Runner switches only: the library's solver never takes these paths.
 """

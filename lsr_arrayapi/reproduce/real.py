@@ -21,7 +21,7 @@ from lsr_arrayapi.solver import fit_lsr
 
 @dataclass(frozen=True)
 class VesselRun:
-    """One of the paper's Vessel runs (experiments.md section 5.3)."""
+    """One of the paper's Vessel runs (settings from the authors' code)."""
 
     iterations: int
     alpha: float  # LSRTR factors and both cores

@@ -10,7 +10,7 @@ from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonne
 
 ORTHOGONALIZERS = ("newton_schulz", "eig", "svd")
 
-#: ``preset="paper"``: LSRTR-M exactly as its authors' code runs it (experiments.md section 4).
+#: ``preset="paper"``: LSRTR-M exactly as its authors' code runs it.
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {
         "orthogonalizer": "eig",
@@ -27,18 +27,40 @@ PRESETS: dict[str, dict[str, Any]] = {
 class MuonRule(MomentumOrthogonalizedRule):
     """Momentum, then orthogonalize the momentum, then step (LSRTR-M).
 
+    Every option defaults to None, which means its value in ``preset`` when
+    one is given, else the default named below; explicit options override
+    the preset.
+
     Parameters
     ----------
-    orthogonalizer : ``"newton_schulz"`` (Muon proper; matrix products only),
+    preset : str or None, default=None
+        ``"paper"`` reproduces the authors' LSRTR-M: eig polar with eps 1e-4,
+        momentum 0.1, lr 0.05, weight decay 1e-3, raw gradient, no retraction.
+    orthogonalizer : str or None, default=None
+        ``"newton_schulz"`` (the default: Muon proper, matrix products only),
         ``"eig"`` (regularized exact polar with ``eps``, the authors' code) or
         ``"svd"`` (exact polar).
-    ns_coefficients, ns_steps : Newton-Schulz schedule name (``"polar_express"``,
-        ``"muon"``, ``"classic"``) or a ``(T, 3)`` table, and its step count.
-    momentum, nesterov, weight_decay, lr, retract, tangent : see
-        :class:`~lsr_arrayapi.rules._momentum.MomentumOrthogonalizedRule`.
-    preset : ``"paper"`` reproduces the authors' LSRTR-M (eig, eps=1e-4,
-        momentum 0.1, lr 0.05, weight decay 1e-3, raw gradient, no retraction); explicit
-        options override it.
+    eps : float or None, default=None
+        Regularization of the ``"eig"`` polar ``M (M^T M + eps I)^{-1/2}`` (1e-4).
+    ns_coefficients : str or sequence or None, default=None
+        Newton-Schulz schedule: ``"polar_express"`` (the default), ``"muon"``,
+        ``"classic"``, or a ``(T, 3)`` table of quintic coefficients.
+    ns_steps : int or None, default=None
+        Newton-Schulz steps (the schedule's own count: 8 for Polar Express).
+    momentum : float or None, default=None
+        Heavy-ball coefficient ``beta`` in [0, 1) (0.0).
+    nesterov : bool or None, default=None
+        Orthogonalize ``g + beta M`` instead of ``M`` (False).
+    weight_decay : float or None, default=None
+        Decoupled weight decay ``lambda`` (0.0).
+    lr : float or None, default=None
+        None (adaptive): the solver's step times ``<O, M> / r``; a float: the
+        paper's constant spectral step, which the rule then owns.
+    retract : str or None, default=None
+        Retraction after the step: ``"polar"`` (the default), ``"qr"`` or ``"none"``.
+    tangent : bool or None, default=None
+        Project the gradient onto the Stiefel tangent space (True) or use the
+        raw gradient (the paper).
     """
 
     name: ClassVar[str] = "muon"
