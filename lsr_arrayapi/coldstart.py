@@ -25,6 +25,7 @@ The success rates and the time this costs are measured by
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lsr_arrayapi.core_split import split_core
@@ -32,8 +33,12 @@ from lsr_arrayapi.design import Design
 from lsr_arrayapi.lack_of_fit import (
     far_from_tucker,
     lack_of_fit,
+    model_dimension,
     tucker_ranks,
+    uncheckable,
+    warn_disagreement,
     warn_if_far_from_tucker,
+    warn_uncheckable,
 )
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.model import lsr_tensor, multi_mode_product, unfold
@@ -54,6 +59,17 @@ LIFT_CANDIDATES, LIFT_SHORT = 2, 10
 #: one solution agree to about 1e-3, distinct ones differ by 5e-2 or more (docs/coldstart.md).
 SAME_SPLIT_RTOL = 1e-2
 TUCKER_TOL = 1e-4
+#: Below this many samples per Tucker-stage parameter the ridge path is one more
+#: Tucker candidate (chosen with ``python -m lsr_arrayapi.bench coldstart --only small``).
+SMALL_N = 2
+#: At small n the Tucker stage's long runs crawl; this many iterations end at the same
+#: fits as 150 on the small-n settings, in a quarter of the time (same benchmark).
+TUCKER_LONG_SMALL_N = 30
+#: Two candidates whose final losses differ by more than this (relative) are different
+#: optima: the sample has several, and the kept fit may not be the best.
+AGREEMENT_RTOL = 1e-4
+#: The ridge path's penalties, relative to the data's curvature scale.
+RIDGE_PATH = (1e-1, 1e-2)
 
 
 def _best(fits: list[Any]) -> list[Any]:
@@ -87,6 +103,68 @@ def restarted_fit(
     return _best(finished)
 
 
+def small_n(design: Design, ranks: tuple[int, ...], S: int) -> bool:
+    """Whether n is below ``SMALL_N`` samples per Tucker-stage parameter (S >= 2)."""
+    shape = design.sample_shape
+    dimension = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
+    return S >= 2 and design.n_samples < SMALL_N * dimension
+
+
+def tucker_stage(
+    design: Design, objective: Objective, ranks: tuple[int, ...], S: int, rng: Any,
+    fit_intercept: bool, n_init: int, extra_rank: int = 0,
+) -> list[Any]:  # fmt: skip
+    """Stage 1: Tucker fits with ranks ``min(S r_k + extra_rank, d_k)``, lowest loss first.
+
+    The best screened fit; at small n (:func:`small_n`), where the screens often
+    all end in spurious Tucker fits, also a fit along a ridge path
+    (:func:`_ridge_path_fit`): two independent candidates.
+    """
+    from lsr_arrayapi.solver import auto_schedule
+
+    schedule = auto_schedule(design, objective.family, 1)
+    stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
+    small = small_n(design, ranks, S)
+    long = TUCKER_LONG_WIDENED if extra_rank else TUCKER_LONG_SMALL_N if small else TUCKER_LONG
+    long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
+    inits = ["spectral"] + ["random"] * (n_init - 1)
+    fits = restarted_fit(
+        design, objective, stage_ranks, 1, rng, fit_intercept, inits, TUCKER_SHORT, 1, long,
+        TUCKER_TOL, schedule,
+    )  # fmt: skip
+    if small and not extra_rank:
+        fits.append(
+            _ridge_path_fit(design, objective, stage_ranks, rng, fit_intercept, long, schedule)
+        )
+    return _best(fits)
+
+
+def _ridge_path_fit(
+    design: Design, objective: Objective, ranks: tuple[int, ...], rng: Any, fit_intercept: bool,
+    long: int, schedule: str,
+) -> Any:  # fmt: skip
+    """A Tucker fit along a ridge path: penalized fits, strong to weak, then unpenalized.
+
+    A ridge penalty ``alpha = a c s`` (``c`` the family's curvature bound, ``s`` the
+    mean squared entry of X: relative to the data, so scale-free) for each ``a`` in
+    ``RIDGE_PATH`` smooths the landscape the small-n Tucker fit crawls in; each fit
+    starts where the previous one ended.
+    """
+    xp = objective.xp
+    sq_norms = design.squared_norms()
+    scale = float(xp.sum(objective.sample_weights() * sq_norms)) / math.prod(design.sample_shape)
+    scale *= getattr(objective.family, "curvature_bound", None) or 1.0
+    start: Any = "spectral"
+    for relative in RIDGE_PATH:
+        penalized = Objective(
+            objective.family, objective.y, objective.weights, objective.alpha + relative * scale
+        )
+        start = _fit(
+            design, penalized, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, schedule
+        )
+    return _fit(design, objective, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, schedule)
+
+
 def lift_start(
     design: Design,
     objective: Objective,
@@ -96,33 +174,17 @@ def lift_start(
     fit_intercept: bool,
     n_init: int,
     extra_rank: int = 0,
+    tucker: Any = None,
 ) -> tuple[Any, float]:
     """A start for ``fit_lsr`` found without the truth: ``(LSRFit, Tucker stage loss)``.
 
     ``extra_rank`` widens the Tucker stage to ranks ``min(S r_k + extra_rank, d_k)``
-    (the retry of :func:`fit_from_lift`).
+    (the retry of :func:`fit_from_lift`); a given ``tucker`` fit replaces the stage.
     """
-    from lsr_arrayapi.solver import auto_schedule
-
     xp = objective.xp
-    schedule = auto_schedule(design, objective.family, 1)
-    stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
-    long = TUCKER_LONG_WIDENED if extra_rank else TUCKER_LONG
-    long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
-    tucker = restarted_fit(
-        design,
-        objective,
-        stage_ranks,
-        1,
-        rng,
-        fit_intercept,
-        ["spectral"] + ["random"] * (n_init - 1),
-        TUCKER_SHORT,
-        1,
-        long,
-        TUCKER_TOL,
-        schedule,
-    )[0]
+    if tucker is None:
+        stage = tucker_stage(design, objective, ranks, S, rng, fit_intercept, n_init, extra_rank)
+        tucker = stage[0]
     tucker_loss = tucker.history["loss"][-1]
     if S == 1:
         return tucker, tucker_loss
@@ -191,22 +253,37 @@ def fit_from_lift(
 ) -> Any:  # fmt: skip
     """``run(start)`` (the fit proper) from the lift start, checked against the Tucker stage.
 
-    For S >= 2, when the converged fit is far worse than the Tucker fit
-    (:mod:`lsr_arrayapi.lack_of_fit`), the lift is tried once more with the Tucker
-    stage widened by one rank per mode and the lower loss kept (on the S = 3
-    benchmark setting this rescued 2 of the 3 spurious fits; docs/coldstart.md);
-    a :class:`~lsr_arrayapi.lack_of_fit.StartWarning` follows if it is still far.
+    For S >= 2 the LSR model lies inside the Tucker model of stage 1, so:
+
+    * a fit with a lower loss than its Tucker fit proves that Tucker fit stuck;
+      it is then continued from the fit (a better Tucker start), lifted again,
+      and the lower of the two fits kept;
+    * at small n each Tucker candidate is lifted and fitted, the lowest loss
+      kept; candidates that end at different losses show that the sample has
+      several optima, and say so (:class:`~lsr_arrayapi.lack_of_fit.StartWarning`);
+    * when the kept fit is far worse than the best Tucker fit
+      (:mod:`lsr_arrayapi.lack_of_fit`), the lift is tried once more with the
+      Tucker stage widened by one rank per mode and the lower loss kept;
+    * a ``StartWarning`` follows if the kept fit is still far, or if the check
+      cannot be made because n leaves the Tucker fit too few residual degrees of freedom.
     """
-    start, tucker_loss = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init)
-    fit = run(start)
+    tuckers = tucker_stage(design, objective, ranks, S, rng, fit_intercept, n_init)
     if S == 1:
-        return fit
+        start, _ = lift_start(
+            design, objective, ranks, S, rng, fit_intercept, n_init, tucker=tuckers[0]
+        )
+        return run(start)
+    pairs = [_lift_and_run(run, design, objective, ranks, S, rng, fit_intercept, n_init, t)
+             for t in tuckers]  # fmt: skip
+    fits = _best([fit for fit, _ in pairs])
+    fit = fits[0]
+    tucker_loss = min(_loss(tucker) for _, tucker in pairs)
 
     def statistic(fit: Any) -> float | None:
-        if not fit.converged or objective.alpha or objective.weights is not None:
+        if objective.alpha or objective.weights is not None:
             return None
         return lack_of_fit(
-            fit.history["loss"][-1], tucker_loss, design.n_samples, design.sample_shape, ranks,
+            _loss(fit), tucker_loss, design.n_samples, design.sample_shape, ranks,
             S, getattr(objective.family, "quadratic", False),
         )  # fmt: skip
 
@@ -215,5 +292,58 @@ def fit_from_lift(
     if widens and far_from_tucker(statistic(fit)):
         wider, _ = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init, 1)
         fit = _best([fit, run(wider)])[0]  # stable: the first fit wins a tie
-    warn_if_far_from_tucker(statistic(fit))
+    losses = [_loss(f) for f in fits]
+    if uncheckable(design.n_samples, shape, ranks, S) and not objective.alpha:
+        warn_uncheckable(design.n_samples, shape, ranks, S)
+    elif far_from_tucker(statistic(fit)):
+        warn_if_far_from_tucker(statistic(fit))
+    elif len(losses) > 1 and losses[1] - losses[0] > AGREEMENT_RTOL * abs(losses[0]):
+        warn_disagreement(_loss(fit), losses[1])
     return fit
+
+
+def _lift_and_run(
+    run: Any, design: Design, objective: Objective, ranks: tuple[int, ...], S: int, rng: Any,
+    fit_intercept: bool, n_init: int, tucker: Any,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The fit proper from ``tucker``'s lift, and the Tucker fit (repaired if it was stuck)."""
+    start, _ = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init, tucker=tucker)
+    fit = run(start)
+    if _loss(fit) < _loss(tucker):  # the Tucker fit is stuck above a model inside its own
+        tucker = _continue_as_tucker(design, objective, fit, ranks, S, rng, fit_intercept)
+        again, _ = lift_start(
+            design, objective, ranks, S, rng, fit_intercept, n_init, tucker=tucker
+        )
+        fit = _best([fit, run(again)])[0]  # stable: the first fit wins a tie
+    return fit, tucker
+
+
+def _loss(fit: Any) -> float:
+    return float(fit.history["loss"][-1])
+
+
+def _continue_as_tucker(
+    design: Design, objective: Objective, fit: Any, ranks: tuple[int, ...], S: int, rng: Any,
+    fit_intercept: bool,
+) -> Any:  # fmt: skip
+    """The Tucker stage's long run started from an LSR ``fit`` (a Tucker tensor of ranks q).
+
+    Mode k's basis is the range of the stacked factors ``[B_k^1 ... B_k^S]``
+    (its leading ``q_k`` left singular vectors), the core the coefficient
+    projected onto the bases, so the start is the fit's own tensor.
+    """
+    from lsr_arrayapi.solver import auto_schedule
+
+    xp = objective.xp
+    q = tucker_ranks(design.sample_shape, ranks, S)
+    bases = []
+    for k, width in enumerate(q):
+        stacked = xp.concat([term[k] for term in fit.factors], axis=1)
+        left, _, _ = xp.linalg.svd(stacked, full_matrices=False)
+        bases.append(left[:, :width])
+    core = multi_mode_product(fit.coef, bases, transpose=True)
+    start = {"core": core, "factors": [bases], "intercept": fit.intercept}
+    schedule = auto_schedule(design, objective.family, 1)
+    return _fit(
+        design, objective, q, 1, rng, fit_intercept, start, TUCKER_LONG, TUCKER_TOL, schedule
+    )

@@ -51,7 +51,9 @@ def check_magnitudes(design: Any, y: Any, *, xp: Any) -> None:
         )
     y_total = float(xp.sum(y * y))
     if not math.isfinite(y_total):
-        raise ValueError(f"y is too large for its dtype {y.dtype}: its squares overflow; {_RESCALE}")
+        raise ValueError(
+            f"y is too large for its dtype {y.dtype}: its squares overflow; {_RESCALE}"
+        )
     y_mean_square = y_total / design.n_samples
     if 0 < y_mean_square < floor:
         raise ValueError(

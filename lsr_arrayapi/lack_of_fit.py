@@ -25,12 +25,20 @@ __all__ = [
     "lack_of_fit",
     "model_dimension",
     "tucker_ranks",
+    "uncheckable",
+    "warn_disagreement",
     "warn_if_far_from_tucker",
+    "warn_uncheckable",
 ]
 
 #: Warn above this statistic per degree of freedom: about 1 at a good fit, somewhat more
 #: at small n (the Tucker fit overfits), far more at spurious points (docs/coldstart.md).
 THRESHOLD = 3.0
+#: The check needs ``n - p_Tucker >= MIN_RESIDUAL_DOF * p_Tucker``: on the paper's shape
+#: at n = 200 (4 residual degrees of freedom for 196 parameters) the statistic ranged
+#: 2.1-7.4 over spurious fits; from n = 300 (104 for 196) it separates them
+#: (``python -m lsr_arrayapi.bench coldstart --only small``).
+MIN_RESIDUAL_DOF = 0.25
 
 
 class StartWarning(UserWarning):
@@ -78,6 +86,46 @@ def lack_of_fit(
     if quadratic:  # F: (RSS_L - RSS_T) / dof over RSS_T / (n - p_T)
         return gap / max(tucker_loss, 1e-300) * (n - tucker_dim) / dof
     return 2.0 * n * gap / dof
+
+
+def uncheckable(n: int, shape: Sequence[int], ranks: Sequence[int], S: int) -> bool:
+    """Whether n is too small for the check: fewer than ``MIN_RESIDUAL_DOF`` residual
+    degrees of freedom per Tucker parameter.
+
+    There the Tucker fit nearly interpolates, its own landscape is rugged, and the
+    statistic is noise (the F statistic's denominator has ``n - p_Tucker`` degrees of
+    freedom).  Only where the check otherwise applies (LSR smaller than Tucker).
+    """
+    tucker_dim = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
+    few = n - tucker_dim < MIN_RESIDUAL_DOF * tucker_dim
+    return tucker_dim > model_dimension(shape, ranks, S) and few
+
+
+def warn_uncheckable(n: int, shape: Sequence[int], ranks: Sequence[int], S: int) -> None:
+    """Issue a :class:`StartWarning` saying that the start could not be checked."""
+    tucker_dim = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
+    warnings.warn(
+        f"{n} samples leave too few degrees of freedom beside the {tucker_dim} parameters of "
+        "the Tucker model the cold start begins with, so the start cannot be checked, and at "
+        "this sample size it "
+        "often ends at a spurious stationary point rather than the maximum-likelihood fit. "
+        "Compare fits from several random_state values (keep the lowest loss), use more "
+        "samples, or smaller ranks or separation_rank.",
+        StartWarning,
+        stacklevel=4,  # the caller of fit_lsr
+    )
+
+
+def warn_disagreement(kept: float, other: float) -> None:
+    """Issue a :class:`StartWarning`: independent starts ended at different losses."""
+    warnings.warn(
+        f"two independent starts ended at different losses ({kept:.6g} kept, {other:.6g}): "
+        "at this sample size the likelihood has several optima, and the kept fit may not be "
+        "the maximum-likelihood one. Compare fits from several random_state values (keep "
+        "the lowest loss), or use more samples.",
+        StartWarning,
+        stacklevel=4,  # the caller of fit_lsr
+    )
 
 
 def far_from_tucker(statistic: float | None) -> bool:
