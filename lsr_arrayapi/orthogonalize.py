@@ -147,13 +147,15 @@ def newton_schulz(
     coefficients: str | Sequence[Sequence[float]] = "polar_express",
     steps: int | None = None,
     *,
-    eps: float = 1e-7,
+    eps: float | None = None,
 ) -> Any:
     """Approximate polar factor by an odd quintic iteration; matrix products only, no SVD.
 
     The input is Frobenius-normalized with a clamp (``max(s ||M||_F, eps)``), so
     the map is exactly scale-invariant for ``||M||_F > eps``, and zero maps to
-    zero.  The iteration runs on the smaller Gram side (a tall input is
+    zero.  The default ``eps`` is the dtype's smallest normal number: only a zero
+    input is clamped, so a rule's step does not depend on the scale of its
+    gradient (that is, of the data).  The iteration runs on the smaller Gram side (a tall input is
     transposed), so its cost is ``O(m n min(m, n))`` per step.
     """
     xp = array_namespace(matrix)
@@ -163,6 +165,8 @@ def newton_schulz(
         )
     rows, norm_scale = ns_coefficient_table(coefficients, steps)
     norm = xp.linalg.matrix_norm(matrix, ord="fro", keepdims=True)
+    if eps is None:
+        eps = float(xp.finfo(matrix.dtype).smallest_normal)
     x = matrix / xp.clip(norm_scale * norm, min=eps)
     for a, b, c in rows:
         gram = xp.matmul(x, xp.matrix_transpose(x))

@@ -1,0 +1,92 @@
+"""Scale equivariance: fit(c X) is fit(X) with coefficients divided by c.
+
+Every step size, curvature weight, stopping rule and the cold start's ridge
+path are relative to the data, so rescaling X (or y, for least squares)
+rescales the answer and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lsr_arrayapi import fit_lsr
+from lsr_arrayapi.datasets import make_lsr_problem
+
+#: (family, S, options): every schedule, and every built-in rule under Gauss-Seidel.
+SOLVERS = [
+    ("gaussian", 1, {}),  # ALS
+    ("gaussian", 2, {}),  # L-BFGS
+    ("logistic", 1, {}),  # L-BFGS at S = 1
+    ("poisson", 2, {}),
+    ("gaussian", 2, {"rule": "qr"}),
+    ("gaussian", 2, {"rule": "polar"}),
+    ("gaussian", 2, {"rule": "muon"}),
+    ("gaussian", 2, {"rule": "randomized_polar"}),
+    ("logistic", 2, {"rule": "qr"}),
+    ("gaussian", 2, {"rule": "qr", "schedule": "jacobi"}),
+    ("gaussian", 2, {"rule": "qr", "schedule": "als"}),
+]
+
+
+def _fit(X, y, family, S, options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_lsr(
+            X, y, ranks=2, separation_rank=S, family=family, random_state=0, max_iter=200,
+            **options,
+        )  # fmt: skip
+
+
+def _relative(a, b) -> float:
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)) / np.linalg.norm(np.asarray(b)))
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    case=st.sampled_from(SOLVERS),
+    exponent=st.integers(-6, 6),
+    shape=st.sampled_from([(4, 5, 6), (3, 4, 5), (5, 6)]),
+    seed=st.integers(0, 3),
+)
+def test_rescaling_x_rescales_the_coefficients(case, exponent, shape, seed):
+    family, S, options = case
+    problem = make_lsr_problem(
+        400, sample_shape=shape, ranks=(2,) * len(shape), separation_rank=S, family=family,
+        random_state=seed,
+    )  # fmt: skip
+    X, y = np.asarray(problem.X), np.asarray(problem.y)
+    c = 10.0**exponent
+    base = _fit(X, y, family, S, options)
+    scaled = _fit(c * X, y, family, S, options)
+    assert _relative(c * np.asarray(scaled.coef), base.coef) < 1e-5
+    assert np.isclose(scaled.history["loss"][-1], base.history["loss"][-1], rtol=1e-6)
+
+
+@settings(max_examples=4, deadline=None)
+@given(
+    case=st.sampled_from([c for c in SOLVERS if c[0] == "gaussian"]), exponent=st.integers(-6, 6)
+)
+def test_rescaling_y_rescales_least_squares_coefficients(case, exponent):
+    _, S, options = case
+    problem = make_lsr_problem(400, sample_shape=(4, 5, 6), separation_rank=S, random_state=1)
+    X, y = np.asarray(problem.X), np.asarray(problem.y)
+    c = 10.0**exponent
+    base = _fit(X, y, "gaussian", S, options)
+    scaled = _fit(X, c * y, "gaussian", S, options)
+    assert _relative(np.asarray(scaled.coef) / c, base.coef) < 1e-5
+
+
+def test_integer_volumes_fit_like_their_rescaled_floats():
+    """Raw uint16 intensities and the same volumes divided by 65535 give one fit."""
+    rng = np.random.default_rng(0)
+    volumes = rng.integers(0, 65535, size=(300, 4, 5, 6), dtype=np.uint16)
+    problem = make_lsr_problem(300, sample_shape=(4, 5, 6), separation_rank=2, random_state=2)
+    flat = volumes.reshape(300, -1).astype(np.float64) / 65535
+    y = flat @ np.asarray(problem.coef).reshape(-1) + 0.01 * rng.standard_normal(300)
+    raw = _fit(volumes, y, "gaussian", 2, {})
+    scaled = _fit(volumes / 65535.0, y, "gaussian", 2, {})
+    assert _relative(np.asarray(raw.coef) * 65535, scaled.coef) < 1e-5
