@@ -161,14 +161,12 @@ def check_y(y: Any, X: Any, *, xp: Any) -> Any:
     if y is None:
         raise ValueError("y is required")
     y = _follow_numbers(y, X, xp=xp, name="y")
+    if not xp.isdtype(y.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"y must be real numbers, got dtype {y.dtype}")
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {tuple(y.shape)}")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y has {y.shape[0]} entries but X has {X.shape[0]} samples")
-    if xp.isdtype(y.dtype, "complex floating") or not xp.isdtype(
-        y.dtype, ("real floating", "integral", "bool")
-    ):
-        raise TypeError(f"y must be real numbers, got dtype {y.dtype}")
     y = xp.astype(y, X.dtype)
     if not bool(xp.all(xp.isfinite(y))):
         raise ValueError("y contains NaN or infinite values")
@@ -180,12 +178,12 @@ def check_sample_weight(sample_weight: Any, X: Any, *, xp: Any) -> Any:
     if sample_weight is None:
         return None
     weight = _follow_numbers(sample_weight, X, xp=xp, name="sample_weight")
+    if not xp.isdtype(weight.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"sample_weight must be real numbers, got dtype {weight.dtype}")
     if weight.ndim != 1 or weight.shape[0] != X.shape[0]:
         raise ValueError(
             f"sample_weight must have shape ({X.shape[0]},), got {tuple(weight.shape)}"
         )
-    if not xp.isdtype(weight.dtype, ("real floating", "integral", "bool")):
-        raise TypeError(f"sample_weight must be real numbers, got dtype {weight.dtype}")
     weight = xp.astype(weight, X.dtype)
     if not bool(xp.all(xp.isfinite(weight))) or bool(xp.any(weight < 0)):
         raise ValueError("sample_weight must be finite and non-negative")
