@@ -8,7 +8,8 @@
   cannot be used.
 * :class:`NumericalError` (a ``FloatingPointError`` and a ``ValueError``): the
   fit met a numerical fault (a singular or non-converging linear-algebra
-  subproblem) that the input checks could not foresee.
+  subproblem) that the input checks could not foresee.  A fit with a fixed
+  ``lr`` that diverges raises ``FloatingPointError`` naming ``lr``.
 * :class:`PluginError` (a ``RuntimeError``): a plugin broke its protocol
   (an update rule returned a non-finite or wrongly shaped matrix).
 * :class:`PluginWarning`: a plugin entry point was skipped at load time.

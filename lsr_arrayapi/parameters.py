@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 SCHEDULES = ("auto", "gauss_seidel", "jacobi", "lbfgs", "als")
+#: restarts of the cold start's Tucker stage: a bound that stops a typo from running for days
+MAX_N_INIT = 1000
 
 
 class Constraint:
@@ -46,6 +48,11 @@ class Constraint:
 
     def __call__(self, value: Any) -> bool:
         raise NotImplementedError
+
+    def cast(self, value: Any) -> Any:
+        """A value that satisfies the constraint as the plain Python object the code uses
+        (NumPy scalars would otherwise leak into another namespace's arithmetic)."""
+        return value
 
     def __str__(self) -> str:
         return self.description
@@ -81,6 +88,9 @@ class Interval(Constraint):
         above = number > self.low if self.open_low else number >= self.low
         return above and (self.high is None or number <= self.high)
 
+    def cast(self, value: Any) -> Any:
+        return int(value) if self.kind is numbers.Integral else float(value)
+
 
 class IntSequence(Constraint):
     """A non-empty sequence (list, tuple, 1-D array) of ints >= ``low``."""
@@ -96,6 +106,9 @@ class IntSequence(Constraint):
             return False
         items = list(value)
         return bool(items) and all(self.item(v) for v in items)
+
+    def cast(self, value: Any) -> tuple[int, ...]:
+        return tuple(int(v) for v in value)
 
 
 class Options(Constraint):
@@ -117,6 +130,9 @@ class Instance(Constraint):
 
     def __call__(self, value: Any) -> bool:
         return isinstance(value, self.types)
+
+    def cast(self, value: Any) -> Any:
+        return bool(value) if bool in self.types else value
 
 
 class HasMembers(Constraint):
@@ -141,11 +157,19 @@ class _NoneConstraint(Constraint):
         return value is None
 
 
-class _Callable(Constraint):
-    description = "a callable"
+class _Callback(Constraint):
+    description = "a callable taking (iteration, fit)"
 
     def __call__(self, value: Any) -> bool:
-        return callable(value)
+        if not callable(value) or inspect.isclass(value):
+            return False
+        try:
+            inspect.signature(value).bind(0, None)
+        except TypeError:
+            return False
+        except ValueError:  # no signature to inspect (some builtins): trust it
+            pass
+        return True
 
 
 class _OptionMapping(Constraint):
@@ -185,14 +209,14 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "alpha": [Interval(numbers.Real, 0)],
     "fit_intercept": [BOOLEAN],
     "init": [Options(("lift", *INIT_STRATEGIES)), WARM_START],
-    "n_init": [Interval(numbers.Integral, 1)],
+    "n_init": [Interval(numbers.Integral, 1, MAX_N_INIT)],
     "schedule": [Options(SCHEDULES)],
     "random_state": [
         NONE,
         Interval(numbers.Integral, 0),
         Instance((Generator,), "a numpy.random.Generator"),
     ],
-    "callback": [NONE, _Callable()],
+    "callback": [NONE, _Callback()],
     "verbose": [BOOLEAN, Interval(numbers.Integral, 0)],
     "chunk_rows": [NONE, Interval(numbers.Integral, 1)],
 }
@@ -207,10 +231,13 @@ def describe(name: str) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
-def check_parameters(caller: str, **values: Any) -> None:
-    """Raise :class:`InvalidParameterError` for the first value outside its constraints."""
+def check_parameters(caller: str, **values: Any) -> dict[str, Any]:
+    """Return the values as plain Python objects (ints, floats, bools, tuples of ints);
+    raise :class:`InvalidParameterError` for the first value outside its constraints."""
+    checked = {}
     for name, value in values.items():
-        if not any(constraint(value) for constraint in PARAMETER_CONSTRAINTS[name]):
+        satisfied = [c for c in PARAMETER_CONSTRAINTS[name] if c(value)]
+        if not satisfied:
             if inspect.isclass(value):
                 shown = f"the class {value.__name__} (pass an instance)"
             else:
@@ -218,6 +245,8 @@ def check_parameters(caller: str, **values: Any) -> None:
             raise InvalidParameterError(
                 f"{caller}: parameter {name!r} must be {describe(name)}; got {shown}"
             )
+        checked[name] = satisfied[0].cast(value)
+    return checked
 
 
 #: the options (beyond X, y and the stopping rule) each schedule uses; giving

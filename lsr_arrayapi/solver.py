@@ -356,6 +356,9 @@ def fit_lsr(
     )  # fmt: skip
     xp, design, y, weights = checked.xp, checked.design, checked.y, checked.weights
     ranks, init, sample_shape = checked.ranks, checked.init, design.sample_shape
+    max_iter, tol, lr, alpha, n_init = (
+        checked.options[k] for k in ("max_iter", "tol", "lr", "alpha", "n_init")
+    )
     family_obj = make_family(family)
     family_obj.validate(y)
     _warn_if_underdetermined(design.n_samples, sample_shape, ranks, int(separation_rank), alpha)

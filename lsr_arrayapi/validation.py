@@ -234,6 +234,7 @@ class FitArguments:
     ranks: tuple[int, ...]
     S: int
     init: Any
+    options: dict[str, Any]  # the other parameters as plain Python values
 
 
 def check_fit_arguments(
@@ -244,9 +245,10 @@ def check_fit_arguments(
     Parameters (the table of :mod:`lsr_arrayapi.parameters`), then the data
     (X, y, sample_weight), the sizes (ranks and S against the sample shape),
     the options the schedule uses, and a warm start.  ``parameters`` are
-    ``fit_lsr``'s keyword arguments by name.
+    ``fit_lsr``'s keyword arguments by name; they come back in ``options`` as
+    plain Python values (NumPy scalars would leak into other namespaces' arithmetic).
     """
-    check_parameters("fit_lsr", init=init, **parameters)
+    parameters = check_parameters("fit_lsr", init=init, **parameters)
     xp, design, like = check_design(X)
     y = check_y(y, like, xp=xp)
     weights = check_sample_weight(sample_weight, like, xp=xp)
@@ -265,4 +267,4 @@ def check_fit_arguments(
         init = check_warm_start(
             init, xp=xp, like=like, sample_shape=design.sample_shape, ranks=ranks, S=S
         )
-    return FitArguments(xp, design, y, weights, ranks, S, init)
+    return FitArguments(xp, design, y, weights, ranks, S, init, parameters)
