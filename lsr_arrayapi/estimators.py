@@ -18,7 +18,7 @@ from lsr_arrayapi._namespace import array_namespace, follow
 from lsr_arrayapi.labels import encode_binary_labels, is_numeric_labels
 from lsr_arrayapi.metrics import poisson_deviance
 from lsr_arrayapi.objective import Objective
-from lsr_arrayapi.parameters import check_parameters
+from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
 from lsr_arrayapi.solver import fit_lsr, make_family
 from lsr_arrayapi.validation import check_design, check_sample_weight, check_X, check_y
 
@@ -73,7 +73,10 @@ class _LSRBase(BaseEstimator):
         X may be any array-API array, a Dask array chunked along the samples
         or a :class:`~lsr_arrayapi.design.Design` (see :func:`~lsr_arrayapi.fit_lsr`).
         """
-        check_parameters(type(self).__name__, **self.get_params(deep=False))
+        params = self.get_params(deep=False)  # a subclass's own parameters are its business
+        check_parameters(
+            type(self).__name__, **{k: v for k, v in params.items() if k in PARAMETER_CONSTRAINTS}
+        )
         xp, design, like = check_design(X)
         y = self._encode_target(y, like, xp)
         result = fit_lsr(

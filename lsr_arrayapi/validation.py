@@ -89,7 +89,9 @@ def check_design(X: Any) -> tuple[Any, Design, Any]:
         xp, X = check_X(X)
         return xp, InMemoryDesign(X), X
     like = design.squared_norms()
-    return array_namespace(like), design, like
+    xp = array_namespace(like)
+    check_namespace(xp, like)
+    return xp, design, like
 
 
 def check_X(X: Any, *, for_fit: bool = True) -> tuple[Any, Any]:
