@@ -50,7 +50,7 @@ def fit(**overrides):
         ({"init": "magic"}, ValueError, r"parameter 'init' must be one of 'lift'.*got 'magic'"),
         ({"schedule": "random"}, ValueError, r"parameter 'schedule' must be one of 'auto'"),
         ({"schedule": "lbfgs", "rule": "muon"}, ValueError, "schedule='lbfgs' does not use rule"),
-        ({"n_init": 0}, ValueError, r"parameter 'n_init' must be an int in \[1, inf\)"),
+        ({"n_init": 0}, ValueError, r"parameter 'n_init' must be an int in \[1, 1000\]"),
         ({"family": "logistic", "y": np.arange(20.0) % 3}, ValueError, "labels in"),
         ({"family": "poisson", "y": -np.ones(20)}, ValueError, "non-negative"),
         ({"family": "poisson", "y": np.full(20, 0.5)}, ValueError, "integer"),
