@@ -6,6 +6,12 @@ from lsr_arrayapi.estimators import (
     LSRRegressor,
     LSRTensorGLM,
 )
+from lsr_arrayapi.exceptions import (
+    InvalidParameterError,
+    NumericalError,
+    PluginError,
+    PluginWarning,
+)
 from lsr_arrayapi.hookspecs import hookimpl
 from lsr_arrayapi.lack_of_fit import StartWarning
 from lsr_arrayapi.plugins import (
@@ -21,11 +27,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Family",
+    "InvalidParameterError",
     "LSRClassifier",
     "LSRFit",
     "LSRPoissonRegressor",
     "LSRRegressor",
     "LSRTensorGLM",
+    "NumericalError",
+    "PluginError",
+    "PluginWarning",
     "StartWarning",
     "UpdateRule",
     "__version__",

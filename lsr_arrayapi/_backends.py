@@ -53,14 +53,33 @@ def to_host(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def encode_binary_labels(y: Any, classes: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Host label encoding for labels that are not numeric arrays of X's namespace
-    (strings, lists, booleans).  Returns ``(classes, codes)`` with codes in {0, 1}."""
-    labels = np.asarray(to_host(y) if not isinstance(y, list | tuple) else y)
+def host_labels(y: Any) -> np.ndarray:
+    """Labels of any kind (array, list, pandas Series) as a NumPy array."""
+    return np.asarray(y if isinstance(y, list | tuple) else to_host(y))
+
+
+def encode_host_labels(
+    labels: np.ndarray, classes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Host label encoding for labels that are not numeric (strings, objects).
+
+    Returns ``(classes, codes)`` with codes in {0, 1} (float64); ``classes``
+    (from ``fit``) fixes the two classes, else they are the sorted distinct labels.
+    """
     if labels.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {labels.shape}")
+    if labels.dtype == object:
+        missing = sum(v is None or (isinstance(v, float) and v != v) for v in labels)
+        if missing:
+            raise ValueError(
+                f"y has {missing} missing label(s) (None or NaN); drop those samples or fill them in"
+            )
     if classes is None:
-        classes = np.unique(labels)
+        try:
+            classes = np.unique(labels)
+        except TypeError as exc:
+            kinds = sorted({type(v).__name__ for v in labels})
+            raise ValueError(f"y mixes labels of types {kinds} that cannot be ordered") from exc
         if classes.size != 2:
             raise ValueError(
                 f"LSRClassifier is a binary classifier; y has {classes.size} class(es): {classes.tolist()[:10]}"
@@ -68,6 +87,6 @@ def encode_binary_labels(y: Any, classes: Any = None) -> tuple[np.ndarray, np.nd
     unknown = ~np.isin(labels, classes)
     if unknown.any():
         raise ValueError(
-            f"y has labels not seen in fit: {np.unique(labels[unknown]).tolist()[:10]}"
+            f"y has labels not seen in fit: {list(dict.fromkeys(labels[unknown].tolist()))[:10]}"
         )
     return classes, (labels == classes[1]).astype(np.float64)

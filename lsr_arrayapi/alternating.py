@@ -239,7 +239,7 @@ def _newton(solver: Any, design: Any, vector: Any, ridge: Any, coef_of: Any) -> 
         scale = float(xp.max(xp.abs(xp.linalg.diagonal(hessian))))
         if not scale > 0:
             break
-        hessian = hessian + (1e-10 * scale) * eye
+        hessian = hessian + (max(1e-10, 16 * float(xp.finfo(hessian.dtype).eps)) * scale) * eye
         direction = -xp.linalg.solve(hessian, gradient[:, None])[:, 0]
         decrement = -float(xp.sum(gradient * direction))
         if not decrement > 1e-14 * (abs(solver.value) + 1e-300):

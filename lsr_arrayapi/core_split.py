@@ -156,7 +156,8 @@ def _solve_core(target: Any, factors: list[list[Any]], ranks: tuple[int, ...], x
         rhs = part if rhs is None else rhs + part
     scale = xp.max(xp.abs(xp.linalg.diagonal(normal)), axis=-1)
     eye = xp.eye(math.prod(ranks), dtype=target.dtype, device=_device(target))
-    normal = normal + 1e-12 * scale[:, None, None] * eye
+    damping = max(1e-12, 16 * float(xp.finfo(target.dtype).eps))  # above float32's rounding
+    normal = normal + damping * scale[:, None, None] * eye
     solution = xp.linalg.solve(normal, xp.reshape(rhs, (R, -1, 1)))
     return xp.reshape(solution, (R, *ranks))
 

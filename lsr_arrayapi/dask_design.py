@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from lsr_arrayapi._namespace import array_namespace, device
+from lsr_arrayapi._namespace import array_namespace, compute_dtype, device
 from lsr_arrayapi.design import Design, Reduce, project_samples
 
 
@@ -55,12 +55,9 @@ class DaskDesign(Design):
         if any(math.isnan(s) for s in X.shape):
             raise ValueError("X has unknown chunk sizes; call X.compute_chunk_sizes() first")
         self.xp = array_namespace(X._meta)  # NumPy or CuPy: the chunks' namespace
-        if self.xp.isdtype(X.dtype, "complex floating") or not self.xp.isdtype(
-            X.dtype, ("real floating", "integral", "bool")
-        ):
-            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-        if not self.xp.isdtype(X.dtype, "real floating"):
-            X = X.astype("float64")
+        dtype = compute_dtype(self.xp, X.dtype)
+        if X.dtype != dtype:
+            X = X.astype(dtype)
         self.n_samples = int(X.shape[0])
         if self.n_samples < 2:
             raise ValueError(f"need at least 2 samples, got n_samples={self.n_samples}")

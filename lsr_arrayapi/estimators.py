@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from array_api_compat import is_array_api_obj
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from lsr_arrayapi._backends import RandomState, encode_binary_labels, to_host
-from lsr_arrayapi._namespace import array_namespace, follow, same_namespace
+from lsr_arrayapi._backends import RandomState, to_host
+from lsr_arrayapi._namespace import array_namespace, follow
+from lsr_arrayapi.labels import encode_binary_labels, is_numeric_labels
 from lsr_arrayapi.metrics import poisson_deviance
+from lsr_arrayapi.objective import Objective
+from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
 from lsr_arrayapi.solver import fit_lsr, make_family
-from lsr_arrayapi.validation import check_design, check_X, check_y
+from lsr_arrayapi.validation import check_design, check_sample_weight, check_X, check_y
 
 
 class _LSRBase(BaseEstimator):
@@ -148,6 +150,10 @@ class _LSRBase(BaseEstimator):
         self
             The fitted estimator.
         """
+        params = self.get_params(deep=False)  # a subclass's own parameters are its business
+        check_parameters(
+            type(self).__name__, **{k: v for k, v in params.items() if k in PARAMETER_CONSTRAINTS}
+        )
         xp, design, like = check_design(X)
         y = self._encode_target(y, like, xp)
         result = fit_lsr(
@@ -173,7 +179,7 @@ class _LSRBase(BaseEstimator):
     def decision_function(self, X: Any) -> Any:
         """The linear predictor ``<X_i, B> + b_0``, shape (n,), in X's namespace."""
         check_is_fitted(self, "coef_")
-        xp, X = check_X(X)
+        xp, X = check_X(X, for_fit=False)
         if tuple(X.shape[1:]) != self.sample_shape_:
             raise ValueError(
                 f"X has sample shape {tuple(X.shape[1:])}, but the model was fitted on {self.sample_shape_}"
@@ -182,7 +188,17 @@ class _LSRBase(BaseEstimator):
         return xp.tensordot(X, coef, axes=coef.ndim) + self.intercept_
 
     def _predict_mean(self, X: Any) -> Any:
-        return self.family_.mean(self.decision_function(X))
+        eta = self.decision_function(X)  # checks the fit first
+        return self.family_.mean(eta)
+
+    def _score_inputs(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, Any, Any]:
+        """``(xp, eta, y, weight)`` for a score: y checked (1-D, length n, finite, in the
+        family's support), weight normalized to sum 1 (None without sample_weight)."""
+        eta = self.decision_function(X)
+        xp = array_namespace(eta)
+        y = check_y(y, eta, xp=xp)
+        self.family_.validate(y)
+        return xp, eta, y, check_sample_weight(sample_weight, eta, xp=xp)
 
 
 class LSRTensorGLM(_LSRBase):
@@ -295,11 +311,12 @@ class LSRTensorGLM(_LSRBase):
         return self._predict_mean(X)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Mean log-likelihood per sample (up to the family's constants), higher is better."""
-        eta = self.decision_function(X)
-        xp = array_namespace(eta)
-        y = check_y(y, eta, xp=xp)
-        return -float(self.family_.loss(eta, y))
+        """Mean log-likelihood per sample (up to the family's constants), higher is better.
+
+        Weighted by ``sample_weight`` when given (the family needs ``pointwise_loss``).
+        """
+        _, eta, y, weight = self._score_inputs(X, y, sample_weight)
+        return -float(Objective(self.family_, y, weight, 0.0).data_loss(eta))
 
 
 class LSRRegressor(RegressorMixin, _LSRBase):
@@ -315,12 +332,12 @@ class LSRRegressor(RegressorMixin, _LSRBase):
         return self.decision_function(X)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Coefficient of determination R^2."""
-        pred = self.predict(X)
-        xp = array_namespace(pred)
-        y, weight = _target_and_weight(y, sample_weight, pred, xp)
+        """Coefficient of determination R^2 (1 for a perfect fit of constant y, else 0 there)."""
+        xp, pred, y, weight = self._score_inputs(X, y, sample_weight)
+        weight = _uniform(y, xp) if weight is None else weight
         mean = xp.sum(weight * y)
-        return 1.0 - float(xp.sum(weight * (y - pred) ** 2) / xp.sum(weight * (y - mean) ** 2))
+        residual = float(xp.sum(weight * (y - pred) ** 2))
+        return _explained(residual, float(xp.sum(weight * (y - mean) ** 2)))
 
 
 class LSRPoissonRegressor(RegressorMixin, _LSRBase):
@@ -337,12 +354,13 @@ class LSRPoissonRegressor(RegressorMixin, _LSRBase):
         return self._predict_mean(X)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Fraction of Poisson deviance explained, D^2 (as scikit-learn's PoissonRegressor)."""
-        mu = self.predict(X)
-        xp = array_namespace(mu)
-        y, weight = _target_and_weight(y, sample_weight, mu, xp)
+        """Fraction of Poisson deviance explained, D^2 (as scikit-learn's PoissonRegressor;
+        1 for a perfect fit of all-zero y, else 0 there)."""
+        xp, eta, y, weight = self._score_inputs(X, y, sample_weight)
+        mu = self.family_.mean(eta)
+        weight = _uniform(y, xp) if weight is None else weight
         null = xp.sum(weight * y) * xp.ones_like(y)
-        return 1.0 - poisson_deviance(y, mu, weight) / poisson_deviance(y, null, weight)
+        return _explained(poisson_deviance(y, mu, weight), poisson_deviance(y, null, weight))
 
 
 class LSRClassifier(ClassifierMixin, _LSRBase):
@@ -355,24 +373,8 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
     _family = "logistic"
 
     def _encode_target(self, y: Any, X: Any, xp: Any) -> Any:
-        self.classes_, codes = self._encode(y, X, xp, classes=None)
+        self.classes_, codes = encode_binary_labels(y, X, xp=xp)
         return codes
-
-    def _encode(self, y: Any, X: Any, xp: Any, classes: Any) -> tuple[Any, Any]:
-        if is_array_api_obj(y) and same_namespace(y, xp) and not xp.isdtype(y.dtype, "bool"):
-            y = follow(y, X, xp=xp)
-            if classes is None:
-                classes = xp.unique_values(y)
-                if classes.shape[0] != 2:
-                    raise ValueError(
-                        f"LSRClassifier is a binary classifier; y has {classes.shape[0]} class(es)"
-                    )
-            classes = follow(classes, X, xp=xp)
-            if not bool(xp.all((y == classes[0]) | (y == classes[1]))):
-                raise ValueError("y has labels not seen in fit")
-            return classes, xp.astype(y == classes[1], X.dtype)
-        host_classes, codes = encode_binary_labels(y, None if classes is None else to_host(classes))
-        return host_classes, follow(codes, X, xp=xp, dtype=X.dtype)
 
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities, shape (n, 2), columns in the order of ``classes_``."""
@@ -381,29 +383,34 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
         return xp.stack([1.0 - p, p], axis=1)
 
     def predict(self, X: Any) -> Any:
-        """Predicted labels (``classes_[1]`` where its probability exceeds 1/2)."""
+        """Predicted labels (``classes_[1]`` where its probability exceeds 1/2), in X's
+        namespace for numeric and boolean classes, NumPy for other labels."""
         eta = self.decision_function(X)
         xp = array_namespace(eta)
         index = xp.astype(eta > 0, xp.int64)
-        if is_array_api_obj(self.classes_) and same_namespace(self.classes_, xp):
-            return xp.take(self.classes_, index)
+        if is_numeric_labels(self.classes_):
+            return xp.take(follow(self.classes_, eta, xp=xp), index)
         return self.classes_[to_host(index)]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean accuracy (weighted when ``sample_weight`` is given)."""
         eta = self.decision_function(X)
         xp = array_namespace(eta)
-        _, codes = self._encode(y, eta, xp, classes=self.classes_)
+        _, codes = encode_binary_labels(y, eta, xp=xp, classes=self.classes_)
         hits = xp.astype((eta > 0) == (codes > 0.5), eta.dtype)
-        _, weight = _target_and_weight(codes, sample_weight, eta, xp)
-        return float(xp.sum(weight * hits))
+        weight = check_sample_weight(sample_weight, eta, xp=xp)
+        weight = _uniform(hits, xp) if weight is None else weight
+        # a ratio of two sums in the same order: at most 1 in any precision
+        return float(xp.sum(weight * hits)) / float(xp.sum(weight))
 
 
-def _target_and_weight(y: Any, sample_weight: Any, like: Any, xp: Any) -> tuple[Any, Any]:
-    y = xp.astype(follow(y, like, xp=xp), like.dtype)
-    if sample_weight is None:
-        weight = xp.ones_like(y) / y.shape[0]
-    else:
-        weight = follow(sample_weight, like, xp=xp, dtype=like.dtype)
-        weight = weight / xp.sum(weight)
-    return y, weight
+def _uniform(y: Any, xp: Any) -> Any:
+    return xp.ones_like(y) / y.shape[0]
+
+
+def _explained(residual: float, total: float) -> float:
+    """``1 - residual / total``; where y has no spread (total 0), 1 for a perfect fit and
+    0 otherwise (scikit-learn's ``force_finite`` convention)."""
+    if total > 0:
+        return 1.0 - residual / total
+    return 1.0 if residual == 0 else 0.0

@@ -55,8 +55,9 @@ def spectral_factors(
     for k, rank in enumerate(ranks):
         left, _, _ = xp.linalg.svd(unfold(moment, k, xp), full_matrices=False)
         for s in range(S):
-            block = left[:, s * rank : (s + 1) * rank]
-            if block.shape[1] < rank:
+            if (s + 1) * rank <= left.shape[1]:
+                block = left[:, s * rank : (s + 1) * rank]
+            else:  # singular vectors ran out (no out-of-bounds slice: the standard leaves it open)
                 block = random_orthonormal(rng, moment.shape[k], rank, xp=xp, like=moment)
             factors[s].append(block)
     return factors

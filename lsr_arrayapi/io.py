@@ -7,13 +7,31 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
 
+from lsr_arrayapi.parameters import check_parameters
+
 __all__ = ["load_vesselmnist3d", "open_npy"]
 
 _SPLITS = ("train", "val", "test")
+#: what a damaged file raises inside NumPy's readers
+_READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
+_MAGIC = {b"\x93NUMPY": ".npy", b"PK\x03\x04": ".npz"}
+
+
+def _file_kind(path: str) -> str:
+    """``".npy"`` or ``".npz"`` from the file's first bytes, else a ``ValueError`` naming it."""
+    with open(path, "rb") as handle:  # FileNotFoundError / PermissionError name the path
+        head = handle.read(6)
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if not head:
+        raise ValueError(f"{path!r} is empty")
+    raise ValueError(f"{path!r} is neither a .npy file nor a .npz archive (no NumPy header)")
 
 
 def _load_rows(path: str, start: int, stop: int) -> np.ndarray:
@@ -35,14 +53,23 @@ def open_npy(path: str | os.PathLike[str], *, chunk_rows: int | None = None) -> 
     """
     from lsr_arrayapi.dask_design import _import_dask_array
 
+    check_parameters("open_npy", chunk_rows=chunk_rows)
     dask, da = _import_dask_array()
     path = os.fspath(path)
-    header = np.load(path, mmap_mode="r")
+    if _file_kind(path) != ".npy":
+        raise ValueError(f"{path!r} is a .npz archive; open_npy reads one .npy array")
+    try:
+        header = np.load(path, mmap_mode="r", allow_pickle=False)
+    except _READ_ERRORS as exc:
+        raise ValueError(f"{path!r} is not a readable .npy file: {exc}") from exc
+    if header.ndim < 1 or header.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{path!r} holds an array of shape {header.shape} and dtype {header.dtype}; "
+            "open_npy needs samples (n, d_1, ..., d_K) of real numbers"
+        )
     n, sample_shape, dtype = header.shape[0], header.shape[1:], header.dtype
     if chunk_rows is None:
         chunk_rows = max(1, (32 << 20) // max(1, header[:1].nbytes))
-    if int(chunk_rows) != chunk_rows or chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
     load = dask.delayed(_load_rows, pure=True)
     blocks = [
         da.from_delayed(
@@ -72,9 +99,11 @@ def load_vesselmnist3d(
             "https://zenodo.org/records/10519652 (or `pip install medmnist` and "
             "`medmnist.VesselMNIST3D(split='train', download=True)`) and pass its path"
         )
+    if _file_kind(path) != ".npz":
+        raise ValueError(f"{path!r} is a .npy array, not a MedMNIST .npz archive")
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        archive = np.load(path, allow_pickle=False)  # pickles are never loaded
+    except _READ_ERRORS as exc:
         raise ValueError(f"{path!r} is not a readable .npz archive: {exc}") from exc
     with archive:
         expected = [f"{split}_{part}" for split in _SPLITS for part in ("images", "labels")]
@@ -87,18 +116,30 @@ def load_vesselmnist3d(
         return {split: _split(archive, split, path) for split in _SPLITS}
 
 
-def _split(archive: Any, split: str, path: str) -> tuple[np.ndarray, np.ndarray]:
-    images, labels = archive[f"{split}_images"], archive[f"{split}_labels"]
-    if images.ndim != 4:
+def _member(archive: Any, key: str, path: str) -> np.ndarray:
+    """One array of the archive; a damaged (truncated, corrupt, pickled) member names itself."""
+    try:
+        return archive[key]
+    except _READ_ERRORS as exc:
         raise ValueError(
-            f"{path!r}: {split}_images must have shape (n, d1, d2, d3), got {images.shape}"
+            f"{path!r}: member {key!r} cannot be read ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _split(archive: Any, split: str, path: str) -> tuple[np.ndarray, np.ndarray]:
+    images = _member(archive, f"{split}_images", path)
+    labels = _member(archive, f"{split}_labels", path)
+    if images.ndim != 4 or images.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{path!r}: {split}_images must be numbers of shape (n, d1, d2, d3), "
+            f"got {images.dtype} of shape {images.shape}"
         )
-    labels = labels.reshape(labels.shape[0], -1)
-    if labels.shape != (images.shape[0], 1):
+    if labels.ndim == 0 or labels.reshape(labels.shape[0], -1).shape != (images.shape[0], 1):
         raise ValueError(
             f"{path!r}: {split}_labels must hold one label per image, "
-            f"got shape {archive[f'{split}_labels'].shape} for {images.shape[0]} images"
+            f"got shape {labels.shape} for {images.shape[0]} images"
         )
+    labels = labels.reshape(labels.shape[0], -1)
     y = labels[:, 0]
     if not np.isin(y, (0, 1)).all():
         raise ValueError(f"{path!r}: {split}_labels must be binary (0/1), got {np.unique(y)}")

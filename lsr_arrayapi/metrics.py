@@ -62,8 +62,9 @@ def poisson_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
     """Mean Poisson deviance ``2 mean(y log(y / mu) - (y - mu))`` (``0 log 0 = 0``),
     weighted by ``sample_weight`` ``(n,)`` when given."""
     xp = array_namespace(y, mu)
-    safe_y = xp.where(y > 0, y, xp.ones_like(y))
-    term = 2.0 * (xp.where(y > 0, y * xp.log(safe_y / mu), xp.zeros_like(y)) - y + mu)
+    positive, ones = y > 0, xp.ones_like(y)
+    ratio = xp.where(positive, y, ones) / xp.where(positive, mu, ones)  # no 0 / 0 where y = 0
+    term = 2.0 * (xp.where(positive, y * xp.log(ratio), xp.zeros_like(y)) - y + mu)
     if sample_weight is None:
         return float(xp.mean(term))
     return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))

@@ -2,71 +2,155 @@
 
 Set ``LSR_ARRAYAPI_DISABLE_PLUGIN_AUTOLOAD=1`` to skip third-party entry
 points (as pytest's ``PYTEST_DISABLE_PLUGIN_AUTOLOAD``).
+
+Faults stay with the plugin that has them:
+
+* one lock guards registration and the name tables, so threads may register,
+  unregister and look up concurrently;
+* every plugin is checked when it is registered: it must be a module or an
+  instance (not a class) whose hooks return classes with a string ``name``
+  and the protocol's methods, contributing at least one class, and a name
+  already taken -- a built-in's included -- needs ``replace = True``;
+* :func:`register_plugin` raises for a plugin that fails the check; an
+  entry point that fails it (or fails to import) is skipped with a
+  :class:`~lsr_arrayapi.exceptions.PluginWarning` naming it, and the
+  built-ins and every other plugin keep working.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import inspect
 import os
-from functools import cache
+import threading
+import warnings
 from typing import Any
 
 import pluggy
 
 from lsr_arrayapi import _builtin_plugin, hookspecs
+from lsr_arrayapi.exceptions import PluginWarning
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT
+DISABLE_AUTOLOAD = "LSR_ARRAYAPI_DISABLE_PLUGIN_AUTOLOAD"
+
+_SINGULAR = {"rules": "rule", "families": "family"}
+_HOOKS = {"rules": "lsr_arrayapi_update_rules", "families": "lsr_arrayapi_families"}
+#: the methods a registered class must have
+_PROTOCOL = {"rules": ("init_state", "step"), "families": ("validate", "mean", "loss", "grad")}
+
+_lock = threading.RLock()
+_manager: pluggy.PluginManager | None = None
+_tables: dict[str, dict[str, type]] = {}  # kind -> name -> class, rebuilt after each change
 
 
-@cache
 def get_plugin_manager() -> pluggy.PluginManager:
     """The process-wide manager (created on first use, entry points loaded once)."""
-    manager = pluggy.PluginManager(hookspecs.PROJECT)
-    manager.add_hookspecs(hookspecs)
-    manager.register(_builtin_plugin, name="lsr_arrayapi.builtin")
-    if not os.environ.get("LSR_ARRAYAPI_DISABLE_PLUGIN_AUTOLOAD"):
-        manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    manager.check_pending()
-    return manager
+    global _manager
+    with _lock:
+        if _manager is None:
+            manager = pluggy.PluginManager(hookspecs.PROJECT)
+            manager.add_hookspecs(hookspecs)
+            manager.register(_builtin_plugin, name="lsr_arrayapi.builtin")
+            _manager = manager  # a plugin that looks up the registry while loading sees this one
+            if not os.environ.get(DISABLE_AUTOLOAD):
+                _load_entry_points(manager)
+            manager.check_pending()
+        return _manager
 
 
-def register_plugin(plugin: Any, name: str | None = None) -> str:
-    """Register a module or object with ``@hookimpl`` functions; returns its name."""
-    manager = get_plugin_manager()
-    registered = manager.register(plugin, name=name)
+def _load_entry_points(manager: pluggy.PluginManager) -> None:
+    """Register each entry point of the group on its own; a faulty one is skipped, warned."""
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):
+            continue
+        try:
+            _register_checked(manager, entry_point.load(), entry_point.name)
+        except Exception as exc:
+            warnings.warn(
+                f"lsr_arrayapi plugin entry point {entry_point.name!r} ({entry_point.value}) "
+                f"is skipped: {type(exc).__name__}: {exc}. The built-in rules and families "
+                f"and other plugins still work; set {DISABLE_AUTOLOAD}=1 to load no entry points",
+                PluginWarning,
+                stacklevel=2,
+            )
+
+
+def _register_checked(manager: pluggy.PluginManager, plugin: Any, name: str | None) -> str:
+    """Register ``plugin`` and rebuild the name tables; undo and raise if anything is wrong."""
+    label = repr(name) if name else repr(plugin)
+    if inspect.isclass(plugin):
+        raise TypeError(
+            f"plugin {label} is the class {plugin.__name__}; register an instance "
+            f"({plugin.__name__}()) or a module with @hookimpl functions"
+        )
+    try:
+        registered = manager.register(plugin, name=name)
+    except Exception:  # pluggy may have registered part of it before finding the fault
+        if manager.is_registered(plugin):
+            manager.unregister(plugin)
+        raise
     if registered is None:
-        raise ValueError(f"plugin {plugin!r} is blocked")
-    _registry.cache_clear()
+        raise ValueError(f"plugin {label} is blocked")
     try:
         manager.check_pending()
-        _registry("rules")  # surface duplicate names now, at registration
-        _registry("families")
+        tables = {kind: _build(manager, kind) for kind in _HOOKS}
+        contributed = [_contributions(manager, plugin, kind) for kind in _HOOKS]
+        if not any(contributed):
+            raise ValueError(
+                f"plugin {label} registers nothing: it has no @hookimpl "
+                f"{' or '.join(_HOOKS.values())} returning classes (a module that holds a "
+                "plugin class needs an instance: point at module:instance)"
+            )
     except Exception:
-        unregister_plugin(plugin)
+        manager.unregister(plugin)
         raise
+    _tables.clear()
+    _tables.update(tables)
     return registered
 
 
-def unregister_plugin(plugin: Any = None, name: str | None = None) -> None:
-    """Undo :func:`register_plugin` (by object or name)."""
-    get_plugin_manager().unregister(plugin=plugin, name=name)
-    _registry.cache_clear()
+def _contributions(manager: pluggy.PluginManager, plugin: Any, kind: str) -> list[type]:
+    return [
+        cls
+        for impl in _impls(manager, kind)
+        if impl.plugin is plugin
+        for cls in _classes(impl, kind)
+    ]
 
 
-_SINGULAR = {"rules": "rule", "families": "family"}
+def _impls(manager: pluggy.PluginManager, kind: str) -> list[Any]:
+    """The hook implementations of ``kind`` in registration order, wrappers left out
+    (they wrap the others' calls and contribute no classes)."""
+    hook = getattr(manager.hook, _HOOKS[kind])
+    return [impl for impl in hook.get_hookimpls() if not (impl.hookwrapper or impl.wrapper)]
 
 
-@cache
-def _registry(kind: str) -> dict[str, type]:
-    hook = get_plugin_manager().hook
-    caller = hook.lsr_arrayapi_update_rules if kind == "rules" else hook.lsr_arrayapi_families
+def _classes(impl: Any, kind: str) -> list[type]:
+    """One plugin's classes of ``kind``, each checked for a name and the protocol's methods."""
+    try:
+        classes = list(impl.function())
+    except Exception as exc:
+        raise TypeError(
+            f"plugin {impl.plugin_name!r}: {_HOOKS[kind]}() failed or returned no list "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    for cls in classes:
+        name = getattr(cls, "name", None)
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"{_SINGULAR[kind]} class {cls!r} has no string attribute 'name'")
+        missing = [m for m in _PROTOCOL[kind] if not callable(getattr(cls, m, None))]
+        if missing:
+            raise TypeError(f"{_SINGULAR[kind]} class {cls!r} lacks the methods {missing}")
+    return classes
+
+
+def _build(manager: pluggy.PluginManager, kind: str) -> dict[str, type]:
     found: dict[str, type] = {}
-    # pluggy calls the last-registered plugin first; walk in registration order
-    # so a later plugin's ``replace = True`` overrides an earlier class.
-    for classes in reversed(caller()):
-        for cls in classes:
-            name = getattr(cls, "name", None)
-            if not isinstance(name, str) or not name:
-                raise TypeError(f"{_SINGULAR[kind]} class {cls!r} has no string attribute 'name'")
+    # registration order, so a later plugin's ``replace = True`` overrides an earlier class
+    for impl in _impls(manager, kind):
+        for cls in _classes(impl, kind):
+            name = cls.name  # type: ignore[attr-defined]
             if name in found and found[name] is not cls and not getattr(cls, "replace", False):
                 raise ValueError(
                     f"{_SINGULAR[kind]} name {name!r} is registered twice ({found[name]!r} and {cls!r}); "
@@ -74,6 +158,30 @@ def _registry(kind: str) -> dict[str, type]:
                 )
             found[name] = cls
     return found
+
+
+def register_plugin(plugin: Any, name: str | None = None) -> str:
+    """Register a module or object with ``@hookimpl`` functions; returns its name.
+
+    Raises (and leaves the registry as it was) for a plugin that fails the
+    checks of the module docstring.
+    """
+    with _lock:
+        return _register_checked(get_plugin_manager(), plugin, name)
+
+
+def unregister_plugin(plugin: Any = None, name: str | None = None) -> None:
+    """Undo :func:`register_plugin` (by object or name)."""
+    with _lock:
+        get_plugin_manager().unregister(plugin=plugin, name=name)
+        _tables.clear()
+
+
+def _registry(kind: str) -> dict[str, type]:
+    with _lock:
+        if kind not in _tables:
+            _tables[kind] = _build(get_plugin_manager(), kind)
+        return _tables[kind]
 
 
 def available_rules() -> list[str]:

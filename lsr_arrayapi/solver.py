@@ -33,27 +33,16 @@ from lsr_arrayapi.alternating import als_iteration
 from lsr_arrayapi.conditioning import check_magnitudes
 from lsr_arrayapi.design import Design
 from lsr_arrayapi.diagnostics import check_fit
-from lsr_arrayapi.init import (
-    INIT_STRATEGIES,
-    check_start_shapes,
-    random_factors,
-    spectral_factors,
-    warm_start,
-)
+from lsr_arrayapi.exceptions import numerical_faults_translated
+from lsr_arrayapi.init import check_start_shapes, random_factors, spectral_factors, warm_start
 from lsr_arrayapi.lack_of_fit import model_dimension
 from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, lsr_term
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.plugins import get_family_class, get_rule_class
 from lsr_arrayapi.quasi_newton import LBFGSState, lbfgs_step
-from lsr_arrayapi.validation import (
-    check_design,
-    check_ranks,
-    check_sample_weight,
-    check_solver_options,
-    check_y,
-)
+from lsr_arrayapi.rule_contract import checked_rule
+from lsr_arrayapi.validation import check_fit_arguments
 
-SCHEDULES = ("auto", "gauss_seidel", "jacobi", "lbfgs", "als")
 _ARMIJO = 1e-4
 _MAX_BACKTRACKS = 30
 _DIVERGED = 1e8
@@ -82,12 +71,15 @@ class LSRFit:
 
 
 def make_rule(rule: str | Any, rule_options: Mapping[str, Any] | None, rng: Any) -> Any:
-    """Instantiate a rule by name (or pass an instance through), checking option names."""
+    """Instantiate a rule by name (or pass an instance through), checking option names.
+
+    A rule that is not built in runs behind :func:`~lsr_arrayapi.rule_contract.checked_rule`.
+    """
     options = dict(rule_options or {})
     if not isinstance(rule, str):
         if options:
             raise ValueError("rule_options only apply when rule is given by name")
-        return rule
+        return checked_rule(rule)
     cls = get_rule_class(rule)
     parameters = inspect.signature(cls).parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
@@ -97,7 +89,7 @@ def make_rule(rule: str | Any, rule_options: Mapping[str, Any] | None, rng: Any)
         raise ValueError(f"unknown option(s) {unknown} for rule {rule!r}; accepted: {accepted}")
     if "random_state" in parameters and "random_state" not in options:
         options["random_state"] = rng
-    return cls(**options)
+    return checked_rule(cls(**options))
 
 
 def make_family(family: str | Any) -> Any:
@@ -389,43 +381,29 @@ def fit_lsr(
         ``core``, ``factors``, ``intercept``, ``coef``, ``n_iter``,
         ``converged`` and ``history``, in X's namespace and on its device.
     """
-    xp, design, like = check_design(X)
-    y = check_y(y, like, xp=xp)
-    weights = check_sample_weight(sample_weight, like, xp=xp)
-    sample_shape = design.sample_shape
-    ranks = check_ranks(ranks, sample_shape, separation_rank)
-    check_solver_options(max_iter=max_iter, tol=tol, alpha=alpha, lr=lr)
+    checked = check_fit_arguments(
+        X, y, sample_weight=sample_weight, init=init, ranks=ranks,
+        separation_rank=separation_rank, family=family, rule=rule, rule_options=rule_options,
+        max_iter=max_iter, tol=tol, lr=lr, alpha=alpha, fit_intercept=fit_intercept,
+        n_init=n_init, schedule=schedule, random_state=random_state, callback=callback,
+        verbose=verbose,
+    )  # fmt: skip
+    xp, design, y, weights = checked.xp, checked.design, checked.y, checked.weights
+    ranks, init, sample_shape = checked.ranks, checked.init, design.sample_shape
+    max_iter, tol, lr, alpha, n_init = (
+        checked.options[k] for k in ("max_iter", "tol", "lr", "alpha", "n_init")
+    )
     family_obj = make_family(family)
     family_obj.validate(y)
     check_magnitudes(design, y, xp=xp)
     _warn_if_underdetermined(design.n_samples, sample_shape, ranks, int(separation_rank), alpha)
     rng = host_rng(random_state)
     rule_obj = make_rule("qr" if rule is None else rule, rule_options, rng)
-    if isinstance(init, str) and init not in (*INIT_STRATEGIES, "lift"):
-        raise ValueError(
-            f"unknown init {init!r}; use one of {('lift', *INIT_STRATEGIES)} or a warm start"
-        )
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown schedule {schedule!r}; use one of {SCHEDULES}")
     if schedule == "auto":
         own_steps = rule is None and not rule_options and lr is None
         schedule = (
             auto_schedule(design, family_obj, int(separation_rank)) if own_steps else "gauss_seidel"
         )
-    if schedule == "als" and lr is not None:
-        raise ValueError("schedule='als' solves each block with its own steps; it takes no lr")
-    if schedule == "als" and not hasattr(design, "project"):
-        raise ValueError(
-            "schedule='als' needs a design with a project() method (arrays, Dask arrays); "
-            f"{type(design).__name__} has none"
-        )
-    if schedule == "lbfgs" and (rule_options or rule not in (None, "qr")):
-        raise ValueError(
-            "schedule='lbfgs' moves all blocks with its own quasi-Newton step and polar "
-            "retraction; it takes no rule or rule_options (leave rule unset)"
-        )
-    if int(n_init) != n_init or n_init < 1:
-        raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
 
     started = time.perf_counter()
     objective = Objective(family_obj, y, weights, alpha)
@@ -437,12 +415,13 @@ def fit_lsr(
             solver, start, ranks, S, rng, max_iter, tol, callback, verbose, started, schedule
         )
 
-    if init == "lift":
-        from lsr_arrayapi.coldstart import fit_from_lift
+    with numerical_faults_translated("fit_lsr"):
+        if init == "lift":
+            from lsr_arrayapi.coldstart import fit_from_lift
 
-        fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
-    else:
-        fit = run(init)
+            fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
+        else:
+            fit = run(init)
     check_fit(fit, design, objective, stacklevel=3)
     if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
         warnings.warn(

@@ -1,14 +1,70 @@
-"""Input checks with clear messages, run before any work."""
+"""Input checks with clear messages, run before any work.
+
+One layer for every public entry point: :func:`check_fit_arguments` (``fit_lsr``
+and the estimators' ``fit``), :func:`check_X` (also prediction, from one
+sample), :func:`check_y` and :func:`check_sample_weight` (fit and ``score``).
+Parameter constraints live in :mod:`lsr_arrayapi.parameters`; this module
+checks the data:
+
+* containers -- a NumPy masked array with masked entries is an error (a mask
+  with nothing masked is dropped); sparse arrays are an error; a torch tensor
+  that requires grad is detached for fitting, with a warning;
+* dtypes -- :func:`lsr_arrayapi._namespace.compute_dtype`;
+* the backend -- :func:`lsr_arrayapi._namespace.check_namespace`;
+* values -- finite, shapes consistent.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from dataclasses import dataclass
 from typing import Any
 
-from array_api_compat import is_array_api_obj, is_dask_array
+from array_api_compat import is_array_api_obj, is_dask_array, is_pydata_sparse_array, is_torch_array
 
-from lsr_arrayapi._namespace import array_namespace, as_float_array, device, follow
+from lsr_arrayapi._namespace import array_namespace, check_namespace, compute_dtype, device, follow
 from lsr_arrayapi.design import Design, InMemoryDesign
+from lsr_arrayapi.exceptions import InvalidParameterError
+from lsr_arrayapi.init import check_start_shapes, warm_start
+from lsr_arrayapi.parameters import check_parameters, check_schedule_options, check_sizes
+
+
+def plain_array(value: Any, name: str, *, detach: bool = True) -> Any:
+    """Apply the container policy to an input array ``value`` called ``name``."""
+    if type(value).__module__.startswith("numpy.ma"):
+        mask = value.mask
+        masked = int(mask.sum()) if hasattr(mask, "sum") else int(bool(mask))
+        if masked:
+            raise ValueError(
+                f"{name} is a masked array with {masked} masked entries; lsr_arrayapi does "
+                f"not use masks: drop or fill the masked samples first ({name}.filled(...))"
+            )
+        value = value.data
+    kind = _sparse_kind(value)
+    if kind:
+        raise TypeError(
+            f"{name} is {kind}; lsr_arrayapi needs a dense array "
+            f"({name}.toarray() or {name}.to_dense())"
+        )
+    if detach and getattr(value, "requires_grad", False) is True and hasattr(value, "detach"):
+        warnings.warn(
+            f"{name} requires grad, but a fit is not differentiable: it uses {name}.detach(), "
+            "so the fitted arrays carry no autograd history",
+            UserWarning,
+            stacklevel=4,
+        )
+        value = value.detach()
+    return value
+
+
+def _sparse_kind(value: Any) -> str | None:
+    if type(value).__module__.startswith("scipy.sparse"):
+        return f"a SciPy sparse {type(value).__name__}"
+    if is_pydata_sparse_array(value):
+        return "a pydata/sparse array"
+    if is_torch_array(value) and str(getattr(value, "layout", "torch.strided")) != "torch.strided":
+        return f"a torch tensor with layout {value.layout}"
+    return None
 
 
 def check_design(X: Any) -> tuple[Any, Design, Any]:
@@ -25,6 +81,7 @@ def check_design(X: Any) -> tuple[Any, Design, Any]:
         from lsr_arrayapi.dask_design import DaskDesign
 
         design: Design = DaskDesign(X)
+        check_namespace(design.xp, X._meta)  # type: ignore[attr-defined]
         design.check_finite()  # type: ignore[attr-defined]
     elif not is_array_api_obj(X) and isinstance(X, Design):
         design = X
@@ -32,11 +89,19 @@ def check_design(X: Any) -> tuple[Any, Design, Any]:
         xp, X = check_X(X)
         return xp, InMemoryDesign(X), X
     like = design.squared_norms()
-    return array_namespace(like), design, like
+    xp = array_namespace(like)
+    check_namespace(xp, like)
+    return xp, design, like
 
 
-def check_X(X: Any) -> tuple[Any, Any]:
-    """Return ``(xp, X)`` for samples of shape ``(n, d_1, ..., d_K)``, K >= 2, real floating."""
+def check_X(X: Any, *, for_fit: bool = True) -> tuple[Any, Any]:
+    """Return ``(xp, X)`` for samples of shape ``(n, d_1, ..., d_K)``, K >= 2, real floating.
+
+    A fit (``for_fit=True``) needs at least 2 samples, the ``linalg`` extension
+    and a detached X; prediction takes a single sample and keeps a torch X's
+    autograd graph (predictions are differentiable in X).
+    """
+    X = plain_array(X, "X", detach=for_fit)
     if not is_array_api_obj(X):
         import array_api_compat.numpy as np_compat
 
@@ -45,18 +110,17 @@ def check_X(X: Any) -> tuple[Any, Any]:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"X must be an array, got {type(X).__name__}") from exc
     xp = array_namespace(X)
-    if xp.isdtype(X.dtype, "complex floating"):
-        raise TypeError(f"X must be real, got complex dtype {X.dtype}")
-    if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
-        raise TypeError(f"X must be numeric, got dtype {X.dtype}")
+    check_namespace(xp, X, linalg=for_fit)
+    dtype = compute_dtype(xp, X.dtype)
     if X.ndim < 3:
         raise ValueError(
             "X must have shape (n_samples, d_1, ..., d_K) with K >= 2 tensor modes; "
             f"got an array of shape {tuple(X.shape)}"
         )
-    if X.shape[0] < 2:
-        raise ValueError(f"need at least 2 samples, got n_samples={X.shape[0]}")
-    X = as_float_array(X, xp=xp)
+    min_samples = 2 if for_fit else 1
+    if X.shape[0] < min_samples:
+        raise ValueError(f"need at least {min_samples} samples, got n_samples={X.shape[0]}")
+    X = X if X.dtype == dtype else xp.astype(X, dtype)
     if not _all_finite(X, xp):
         raise ValueError("X contains NaN or infinite values")
     return xp, X
@@ -70,6 +134,8 @@ def _all_finite(X: Any, xp: Any, rows: int = 256) -> bool:
     a non-finite entry, or finite entries so large that the sum overflows --
     are the samples checked exactly, ``rows`` at a time.
     """
+    if X.shape[0] == 0:
+        return True
     flat = xp.reshape(X, (X.shape[0], -1))
     ones = xp.ones((flat.shape[1],), dtype=X.dtype, device=device(X))
     if bool(xp.all(xp.isfinite(xp.matmul(flat, ones)))):
@@ -80,19 +146,29 @@ def _all_finite(X: Any, xp: Any, rows: int = 256) -> bool:
     )
 
 
+def _follow_numbers(value: Any, like: Any, *, xp: Any, name: str) -> Any:
+    """``value`` as an array of ``like``'s namespace and device, or a ``TypeError`` naming it."""
+    value = plain_array(value, name)
+    try:
+        return follow(value, like, xp=xp)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(
+            f"{name} must be an array of real numbers; a {type(value).__name__} could not be "
+            f"converted ({exc})"
+        ) from exc
+
+
 def check_y(y: Any, X: Any, *, xp: Any) -> Any:
     """Return y as a 1-D float array of length n on X's namespace, dtype and device."""
     if y is None:
         raise ValueError("y is required")
-    y = follow(y, X, xp=xp)
+    y = _follow_numbers(y, X, xp=xp, name="y")
+    if not xp.isdtype(y.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"y must be real numbers, got dtype {y.dtype}")
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {tuple(y.shape)}")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y has {y.shape[0]} entries but X has {X.shape[0]} samples")
-    if xp.isdtype(y.dtype, "complex floating") or not xp.isdtype(
-        y.dtype, ("real floating", "integral", "bool")
-    ):
-        raise TypeError(f"y must be real numbers, got dtype {y.dtype}")
     y = xp.astype(y, X.dtype)
     if not bool(xp.all(xp.isfinite(y))):
         raise ValueError("y contains NaN or infinite values")
@@ -103,11 +179,14 @@ def check_sample_weight(sample_weight: Any, X: Any, *, xp: Any) -> Any:
     """Return weights normalized to sum 1 (``(n,)``), or None."""
     if sample_weight is None:
         return None
-    weight = follow(sample_weight, X, xp=xp, dtype=X.dtype)
+    weight = _follow_numbers(sample_weight, X, xp=xp, name="sample_weight")
+    if not xp.isdtype(weight.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"sample_weight must be real numbers, got dtype {weight.dtype}")
     if weight.ndim != 1 or weight.shape[0] != X.shape[0]:
         raise ValueError(
             f"sample_weight must have shape ({X.shape[0]},), got {tuple(weight.shape)}"
         )
+    weight = xp.astype(weight, X.dtype)
     if not bool(xp.all(xp.isfinite(weight))) or bool(xp.any(weight < 0)):
         raise ValueError("sample_weight must be finite and non-negative")
     largest = xp.max(weight)
@@ -117,31 +196,78 @@ def check_sample_weight(sample_weight: Any, X: Any, *, xp: Any) -> Any:
     return weight / xp.sum(weight)
 
 
-def check_ranks(
-    ranks: int | Sequence[int], sample_shape: tuple[int, ...], separation_rank: int
-) -> tuple[int, ...]:
-    """Validate ranks against the sample shape; an int means the same rank for every mode."""
-    if isinstance(ranks, int):
-        ranks = (ranks,) * len(sample_shape)
-    ranks = tuple(ranks)
-    if len(ranks) != len(sample_shape):
-        raise ValueError(
-            f"ranks has {len(ranks)} entries but the samples have {len(sample_shape)} modes "
-            f"(sample shape {sample_shape})"
+def check_warm_start(
+    start: Any, *, xp: Any, like: Any, sample_shape: tuple[int, ...], ranks: tuple[int, ...], S: int
+) -> dict[str, Any]:
+    """A user start as ``{"core", "factors", "intercept"}`` in X's namespace: shapes, finiteness."""
+    try:
+        core, factors, intercept = warm_start(start, xp=xp, like=like)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise InvalidParameterError(
+            f"init: the warm start's core must be an array, its factors S lists of K "
+            f"arrays and its intercept a number ({exc})"
+        ) from exc
+    try:
+        check_start_shapes(core, factors, sample_shape, ranks, S)
+    except ValueError as exc:
+        raise InvalidParameterError(f"init: {exc}") from exc
+    core = plain_array(core, "init's core")
+    factors = [[plain_array(f, "init's factors") for f in term] for term in factors]
+    arrays = [("core", core)] + [
+        (f"factors[{s}][{k}]", f) for s, t in enumerate(factors) for k, f in enumerate(t)
+    ]
+    for label, array in arrays:
+        if not bool(xp.all(xp.isfinite(array))):
+            raise InvalidParameterError(
+                f"init: the warm start's {label} has NaN or infinite values"
+            )
+    if intercept is not None and not abs(intercept) < float("inf"):
+        raise InvalidParameterError(f"init: the warm start's intercept is {intercept}, not finite")
+    return {"core": core, "factors": factors, "intercept": intercept}
+
+
+@dataclass
+class FitArguments:
+    """What :func:`check_fit_arguments` hands the solver, checked and in X's namespace."""
+
+    xp: Any
+    design: Design
+    y: Any
+    weights: Any
+    ranks: tuple[int, ...]
+    S: int
+    init: Any
+    options: dict[str, Any]  # the other parameters as plain Python values
+
+
+def check_fit_arguments(
+    X: Any, y: Any, *, sample_weight: Any, init: Any, **parameters: Any
+) -> FitArguments:
+    """Every check ``fit_lsr`` makes before any work, cheapest first.
+
+    Parameters (the table of :mod:`lsr_arrayapi.parameters`), then the data
+    (X, y, sample_weight), the sizes (ranks and S against the sample shape),
+    the options the schedule uses, and a warm start.  ``parameters`` are
+    ``fit_lsr``'s keyword arguments by name; they come back in ``options`` as
+    plain Python values (NumPy scalars would leak into other namespaces' arithmetic).
+    """
+    parameters = check_parameters("fit_lsr", init=init, **parameters)
+    xp, design, like = check_design(X)
+    y = check_y(y, like, xp=xp)
+    weights = check_sample_weight(sample_weight, like, xp=xp)
+    ranks, S = check_sizes(parameters["ranks"], design.sample_shape, parameters["separation_rank"])
+    schedule = parameters["schedule"]
+    check_schedule_options(
+        schedule, S, rule=parameters["rule"], rule_options=parameters["rule_options"],
+        lr=parameters["lr"], init=init, n_init=parameters["n_init"],
+    )  # fmt: skip
+    if schedule == "als" and not hasattr(design, "project"):
+        raise InvalidParameterError(
+            "schedule='als' needs a design with a project() method (arrays, Dask arrays); "
+            f"{type(design).__name__} has none"
         )
-    for k, (rank, dim) in enumerate(zip(ranks, sample_shape, strict=True)):
-        if int(rank) != rank or not 1 <= rank <= dim:
-            raise ValueError(f"ranks[{k}] = {rank} must be an integer in [1, d_{k + 1} = {dim}]")
-    if int(separation_rank) != separation_rank or separation_rank < 1:
-        raise ValueError(f"separation_rank must be an integer >= 1, got {separation_rank}")
-    return tuple(int(r) for r in ranks)
-
-
-def check_solver_options(*, max_iter: int, tol: float, alpha: float, lr: float | None) -> None:
-    if int(max_iter) != max_iter or max_iter < 0:
-        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
-    for name, value in (("tol", tol), ("alpha", alpha)):
-        if not value >= 0:
-            raise ValueError(f"{name} must be >= 0, got {value!r}")
-    if lr is not None and not lr > 0:
-        raise ValueError(f"lr must be > 0 or None (adaptive), got {lr!r}")
+    if not isinstance(init, str):
+        init = check_warm_start(
+            init, xp=xp, like=like, sample_shape=design.sample_shape, ranks=ranks, S=S
+        )
+    return FitArguments(xp, design, y, weights, ranks, S, init, parameters)

@@ -144,7 +144,7 @@ def test_auto_schedule_follows_the_rule_argument():
 
 def test_als_rejects_fixed_steps_and_designs_without_project():
     p = make_lsr_problem(50, random_state=0, **SMALL)
-    with pytest.raises(ValueError, match="takes no lr"):
+    with pytest.raises(ValueError, match="does not use lr"):
         fit_lsr(p.X, p.y, ranks=2, schedule="als", lr=0.1)
 
     class Plain:  # forward/adjoint/squared_norms only

@@ -12,8 +12,8 @@ import warnings
 
 import numpy as np
 import pytest
-
 from conftest import load_backend
+
 from lsr_arrayapi import fit_lsr
 from lsr_arrayapi.datasets import make_lsr_problem
 

@@ -149,7 +149,7 @@ def test_a_user_design_is_used_as_given():
     [
         (da.zeros((10, 4), chunks=5), ValueError, "K >= 2"),
         (da.zeros((1, 3, 3), chunks=1), ValueError, "at least 2 samples"),
-        (da.zeros((6, 3, 3), dtype=complex, chunks=3), TypeError, "real numbers"),
+        (da.zeros((6, 3, 3), dtype=complex, chunks=3), TypeError, "must be real"),
         (da.full((6, 3, 3), math.nan, chunks=3), ValueError, "NaN or infinite"),
         (da.full((6, 3, 3), 1e200, chunks=3), ValueError, "overflow"),
     ],

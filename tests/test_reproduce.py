@@ -181,7 +181,7 @@ def test_vessel_loader_missing_or_unreadable_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="download"):
         load_vesselmnist3d(tmp_path / "absent.npz")
     (tmp_path / "bad.npz").write_text("not a zip")
-    with pytest.raises(ValueError, match="not a readable"):
+    with pytest.raises(ValueError, match=r"bad\.npz' is neither a \.npy file nor a \.npz archive"):
         load_vesselmnist3d(tmp_path / "bad.npz")
 
 

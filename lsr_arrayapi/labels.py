@@ -1,0 +1,93 @@
+"""Binary class labels: checked, and encoded as {0, 1} codes in X's namespace.
+
+Numeric and boolean labels (arrays of any library, lists of numbers) are
+moved to X's namespace and device, so ``classes_`` lives there and
+``predict`` returns labels of X's kind.  Other labels (strings, objects) are
+encoded on the host: the array API has no string dtype, so their
+``classes_`` and ``predict`` are NumPy arrays.  The two classes are found from
+the minimum and maximum (no data-dependent shapes).  Missing labels (NaN,
+None) are an error that counts them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from array_api_compat import is_array_api_obj
+
+from lsr_arrayapi._backends import encode_host_labels, host_labels, to_host
+from lsr_arrayapi._namespace import array_namespace, device, follow
+from lsr_arrayapi.validation import plain_array
+
+_NUMERIC = ("bool", "integral", "real floating")
+
+
+def is_numeric_labels(labels: Any) -> bool:
+    """True for an array of any namespace with a boolean or real dtype."""
+    if not is_array_api_obj(labels):
+        return False
+    try:
+        return bool(array_namespace(labels).isdtype(labels.dtype, _NUMERIC))
+    except (TypeError, ValueError):
+        return False
+
+
+def encode_binary_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[Any, Any]:
+    """Return ``(classes, codes)``: the two classes (sorted) and codes ``(n,)`` in {0, 1}.
+
+    ``like`` (shape ``(n, ...)``) gives the namespace, device and dtype of the
+    codes; ``classes`` (from ``fit``) fixes the classes, else they are found in y.
+    """
+    y = plain_array(y, "y")
+    if not is_numeric_labels(y):
+        host = host_labels(y)
+        if host.dtype.kind not in "biuf":
+            if host.dtype.kind == "c":
+                raise TypeError(f"y must hold class labels, got complex dtype {host.dtype}")
+            fitted = None if classes is None else to_host(classes)
+            found, codes = encode_host_labels(host, fitted)
+            _check_length(codes.shape[0], like)
+            return found, follow(codes, like, xp=xp, dtype=like.dtype)
+        y = host
+    labels = follow(y, like, xp=xp)  # the labels' own dtype
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {tuple(labels.shape)}")
+    _check_length(labels.shape[0], like)
+    if xp.isdtype(labels.dtype, "real floating"):
+        missing = int(xp.sum(xp.astype(xp.isnan(labels), xp.int64)))
+        if missing:
+            raise ValueError(
+                f"y has {missing} missing label(s) (NaN); drop those samples or fill them in"
+            )
+    classes = _two_classes(labels, xp) if classes is None else follow(classes, like, xp=xp)
+    if labels.dtype != classes.dtype:  # compare in one dtype (the standard mixes no kinds)
+        labels, classes = xp.astype(labels, xp.float64), xp.astype(classes, xp.float64)
+    if not bool(xp.all((labels == classes[0]) | (labels == classes[1]))):
+        unseen = to_host(labels)[~to_host((labels == classes[0]) | (labels == classes[1]))]
+        raise ValueError(f"y has labels not seen in fit: {sorted(set(unseen.tolist()))[:10]}")
+    return classes, xp.astype(labels == classes[1], like.dtype)
+
+
+def _check_length(n_labels: int, like: Any) -> None:
+    if n_labels != like.shape[0]:
+        raise ValueError(f"y has {n_labels} entries but X has {like.shape[0]} samples")
+
+
+def _two_classes(labels: Any, xp: Any) -> Any:
+    """The two classes of numeric ``labels`` from their minimum and maximum."""
+    if xp.isdtype(labels.dtype, "bool"):
+        found = [v for v, present in ((False, xp.any(~labels)), (True, xp.any(labels))) if present]
+        if len(found) == 2:
+            return xp.asarray(found, dtype=xp.bool, device=device(labels))
+        _too_few_or_many(labels)
+    low, high = xp.min(labels), xp.max(labels)
+    if bool(low == high) or not bool(xp.all((labels == low) | (labels == high))):
+        _too_few_or_many(labels)
+    return xp.stack([low, high])
+
+
+def _too_few_or_many(labels: Any) -> None:
+    found = sorted(set(to_host(labels).tolist()))
+    raise ValueError(
+        f"LSRClassifier is a binary classifier; y has {len(found)} class(es): {found[:10]}"
+    )
