@@ -81,9 +81,12 @@ class InMemoryDesign(Design):
 
     def squared_norms(self) -> Any:
         if self._squared_norms is None:  # X does not change: one pass, once
-            self.passes += 1
-            self._squared_norms = self.xp.vecdot(self.flat, self.flat)
+            self._squared_norms = self._compute_squared_norms()
         return self._squared_norms
+
+    def _compute_squared_norms(self) -> Any:
+        self.passes += 1
+        return self.xp.vecdot(self.flat, self.flat)
 
 
 Reduce = Callable[[Any], Any]

@@ -58,7 +58,7 @@ def check_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None
     saturated = getattr(objective.family, "saturated", None)
     if saturated is None or objective.alpha:
         return
-    eta = design.forward(coef) + fit.intercept
+    eta = design.forward(coef) + fit.intercept if fit.eta is None else fit.eta
     count = int(xp.sum(xp.astype(saturated(eta, objective.y), xp.int64)))
     if count == 0:
         return

@@ -54,7 +54,9 @@ class LSRFit:
 
     ``core`` has shape ``r``, ``factors[s][k]`` shape ``(d_k, r_k)``;
     ``history`` holds per-iteration ``loss`` (penalized objective) and
-    cumulative ``time`` in seconds (entry 0 is the start).
+    cumulative ``time`` in seconds (entry 0 is the start); ``eta`` is the
+    linear predictor ``<X_i, B> + b_0`` on the training samples ``(n,)`` (None
+    when unknown), which lets the post-fit checks skip a pass over X.
     """
 
     core: Any
@@ -63,6 +65,7 @@ class LSRFit:
     n_iter: int = 0
     converged: bool = False
     history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "time": []})
+    eta: Any = field(default=None, repr=False, compare=False)
 
     @property
     def coef(self) -> Any:
@@ -277,8 +280,9 @@ class _Solver:
 
     def snapshot(self, n_iter: int, converged: bool, history: dict[str, list[float]]) -> LSRFit:
         return LSRFit(
-            self.core, [list(t) for t in self.factors], self.intercept, n_iter, converged, history
-        )
+            self.core, [list(t) for t in self.factors], self.intercept, n_iter, converged,
+            history, self.eta,
+        )  # fmt: skip
 
 
 def _model_step_ratio(predicted: float, curvature_term: float) -> float:

@@ -86,20 +86,26 @@ def check_design(X: Any) -> tuple[Any, Design, Any]:
     elif not is_array_api_obj(X) and isinstance(X, Design):
         design = X
     else:
-        xp, X = check_X(X)
-        return xp, InMemoryDesign(X), X
+        xp, X = check_X(X, finite=False)
+        memory = InMemoryDesign(X)
+        # the squared norms the fit needs anyway are finite iff X is and they do not
+        # overflow: one pass for both (an overflow is reported by check_magnitudes)
+        if not bool(xp.all(xp.isfinite(memory.squared_norms()))) and not _all_finite(X, xp):
+            raise ValueError("X contains NaN or infinite values")
+        return xp, memory, X
     like = design.squared_norms()
     xp = array_namespace(like)
     check_namespace(xp, like)
     return xp, design, like
 
 
-def check_X(X: Any, *, for_fit: bool = True) -> tuple[Any, Any]:
+def check_X(X: Any, *, for_fit: bool = True, finite: bool = True) -> tuple[Any, Any]:
     """Return ``(xp, X)`` for samples of shape ``(n, d_1, ..., d_K)``, K >= 2, real floating.
 
     A fit (``for_fit=True``) needs at least 2 samples, the ``linalg`` extension
     and a detached X; prediction takes a single sample and keeps a torch X's
-    autograd graph (predictions are differentiable in X).
+    autograd graph (predictions are differentiable in X).  ``finite=False`` leaves
+    the check for NaN and infinity to the caller.
     """
     X = plain_array(X, "X", detach=for_fit)
     if not is_array_api_obj(X):
@@ -121,7 +127,7 @@ def check_X(X: Any, *, for_fit: bool = True) -> tuple[Any, Any]:
     if X.shape[0] < min_samples:
         raise ValueError(f"need at least {min_samples} samples, got n_samples={X.shape[0]}")
     X = X if X.dtype == dtype else xp.astype(X, dtype)
-    if not _all_finite(X, xp):
+    if finite and not _all_finite(X, xp):
         raise ValueError("X contains NaN or infinite values")
     return xp, X
 
