@@ -138,7 +138,14 @@ def run_setting(setting: Setting, methods: list[str], seeds: int) -> dict[str, A
 
 def run(args: argparse.Namespace) -> int:
     settings = (
-        QUICK if args.quick else [s for s in SETTINGS if not args.only or args.only in s.name]
+        QUICK
+        if args.quick
+        else [
+            s
+            for s in SETTINGS
+            if (not args.only or args.only in s.name)
+            and not (args.exclude and args.exclude in s.name)
+        ]
     )
     if args.paper_budgets:  # the paper's settings at its iteration budgets
         settings = [
@@ -187,6 +194,9 @@ def add_parser(commands: Any) -> None:
         "--seeds", type=int, default=None, help="override the per-setting seed count"
     )
     parser.add_argument("--only", default=None, help="run the settings whose name contains this")
+    parser.add_argument(
+        "--exclude", default=None, help="skip the settings whose name contains this"
+    )
     parser.add_argument(
         "--paper-budgets",
         action="store_true",
