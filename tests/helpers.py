@@ -44,3 +44,25 @@ def matrix_with_spectrum(
     u, _ = np.linalg.qr(rng.standard_normal((m, k)))
     v, _ = np.linalg.qr(rng.standard_normal((n, k)))
     return (u * singular_values) @ v.T
+
+
+def plugin_module(rules=(), families=(), name: str | None = None):
+    """A module with ``@hookimpl`` functions that contribute ``rules`` and ``families``."""
+    import types
+
+    from lsr_arrayapi import hookimpl
+
+    names = (getattr(cls, "name", "unnamed") for cls in (*rules, *families))
+    module = types.ModuleType(name or "_".join(["plugin", *names]))
+
+    @hookimpl
+    def lsr_arrayapi_update_rules():
+        return list(rules)
+
+    @hookimpl
+    def lsr_arrayapi_families():
+        return list(families)
+
+    module.lsr_arrayapi_update_rules = lsr_arrayapi_update_rules
+    module.lsr_arrayapi_families = lsr_arrayapi_families
+    return module

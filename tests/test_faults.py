@@ -14,6 +14,7 @@ import warnings
 import array_api_strict
 import numpy as np
 import pytest
+from helpers import plugin_module
 from sklearn.exceptions import NotFittedError
 
 import lsr_arrayapi
@@ -52,19 +53,7 @@ def _quiet():
 
 
 def _plugin(rules=(), families=()):
-    module = types.ModuleType("_".join(["plugin", *(cls.name for cls in (*rules, *families))]))
-
-    @hookimpl
-    def lsr_arrayapi_update_rules():
-        return list(rules)
-
-    @hookimpl
-    def lsr_arrayapi_families():
-        return list(families)
-
-    module.lsr_arrayapi_update_rules = lsr_arrayapi_update_rules
-    module.lsr_arrayapi_families = lsr_arrayapi_families
-    return module
+    return plugin_module(rules, families)
 
 
 class _QR:

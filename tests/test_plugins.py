@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pytest
+from helpers import plugin_module
 
 import lsr_arrayapi
-from lsr_arrayapi import fit_lsr, hookimpl, register_plugin, unregister_plugin
+from lsr_arrayapi import fit_lsr, register_plugin, unregister_plugin
 from lsr_arrayapi.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRTensorGLM
 from lsr_arrayapi.metrics import nee
@@ -47,19 +46,7 @@ class SquaredError:
 
 
 def _plugin(rules=(), families=()):
-    module = types.ModuleType("test_plugin")
-
-    @hookimpl
-    def lsr_arrayapi_update_rules():
-        return list(rules)
-
-    @hookimpl
-    def lsr_arrayapi_families():
-        return list(families)
-
-    module.lsr_arrayapi_update_rules = lsr_arrayapi_update_rules
-    module.lsr_arrayapi_families = lsr_arrayapi_families
-    return module
+    return plugin_module(rules, families, name="test_plugin")
 
 
 @pytest.fixture
