@@ -7,10 +7,13 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
+
+from lsr_arrayapi._argtypes import int_at_least, positive_int, rule_name, seed_int
 
 
 def demo(args: argparse.Namespace) -> int:
-    """A small fit on the paper's synthetic Gaussian problem; prints NEE, loss and time."""
+    """A small fit on the paper's synthetic problem; prints what runs, NEE, loss and time."""
     import warnings
 
     from lsr_arrayapi import fit_lsr
@@ -23,7 +26,7 @@ def demo(args: argparse.Namespace) -> int:
     )
     print(
         f"lsr_arrayapi demo: {args.family} family, X of shape {tuple(problem.X.shape)}, "
-        f"ranks (2, 2, 2), S = {S}, rule {args.rule!r}"
+        f"ranks (2, 2, 2), S = {S}, {steps(problem.X, args.family, S, args.rule)}"
     )
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -41,24 +44,69 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lsr-arrayapi", description=__doc__)
+def steps(X: Any, family: str, S: int, rule: str | None) -> str:
+    """What ``fit_lsr(X, ..., rule=rule)`` runs, in words (the demo's header line)."""
+    if rule is not None:
+        return f"rule {rule!r} in the Gauss-Seidel schedule"
+    from lsr_arrayapi.solver import auto_schedule, make_family
+    from lsr_arrayapi.validation import check_design
+
+    schedule = auto_schedule(check_design(X)[1], make_family(family), S)
+    return f"automatic schedule ({SCHEDULE_NAMES.get(schedule, schedule)})"
+
+
+SCHEDULE_NAMES = {"als": "alternating least squares", "lbfgs": "Riemannian L-BFGS"}
+DESCRIPTION = (
+    "lsr_arrayapi command line: a demo fit and the LSRTR-M paper's experiments. "
+    "The same commands run as python -m lsr_arrayapi; the benchmarks behind the "
+    "documentation's tables are python -m lsr_arrayapi.bench."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``lsr-arrayapi`` parser: ``demo`` and ``reproduce``."""
+    parser = argparse.ArgumentParser(prog="lsr-arrayapi", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
-    demo_parser = commands.add_parser("demo", help="fit a small synthetic problem")
-    demo_parser.add_argument(
-        "--family", default="gaussian", choices=["gaussian", "logistic", "poisson"]
+    demo_parser = commands.add_parser(
+        "demo",
+        help="fit a small synthetic problem",
+        description="Fit the paper's synthetic problem (shape (10, 15, 20), ranks (2, 2, 2)) "
+        "with the default start; print the time, iterations, final loss and NEE.",
     )
     demo_parser.add_argument(
-        "--rule", default=None, help="update rule (default: the automatic schedule's own steps)"
+        "--family",
+        default="gaussian",
+        choices=["gaussian", "logistic", "poisson"],
+        help="GLM family of the synthetic responses (default: gaussian)",
     )
-    demo_parser.add_argument("--n-samples", type=int, default=500)
-    demo_parser.add_argument("--separation-rank", type=int, default=2)
-    demo_parser.add_argument("--seed", type=int, default=0)
+    demo_parser.add_argument(
+        "--rule",
+        default=None,
+        type=rule_name,
+        help="update rule, e.g. qr, polar, muon, randomized_polar or a plugin's "
+        "(default: none, the automatic schedule)",
+    )
+    demo_parser.add_argument(
+        "--n-samples", type=int_at_least(2), default=500, help="number of samples (default: 500)"
+    )
+    demo_parser.add_argument(
+        "--separation-rank",
+        type=positive_int,
+        default=2,
+        help="separation rank S of the truth and of the fit (default: 2)",
+    )
+    demo_parser.add_argument(
+        "--seed", type=seed_int, default=0, help="seed of the data and of the fit (default: 0)"
+    )
     demo_parser.set_defaults(run=demo)
     from lsr_arrayapi.reproduce.cli import add_parser
 
     add_parser(commands)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return int(args.run(args))
 
 

@@ -72,6 +72,18 @@ class LSRFit:
         """The coefficient tensor B, shape ``d``."""
         return lsr_tensor(self.core, self.factors)
 
+    def __repr__(self) -> str:
+        """One line: shapes, ranks, iterations and final loss, not the arrays."""
+        shape = tuple(int(f.shape[0]) for f in self.factors[0]) if self.factors else ()
+        losses = self.history.get("loss") or [float("nan")]
+        namespace = type(self.core).__module__.partition(".")[0]
+        return (
+            f"LSRFit(shape={shape}, ranks={tuple(int(r) for r in self.core.shape)}, "
+            f"separation_rank={len(self.factors)}, n_iter={self.n_iter}, "
+            f"converged={self.converged}, final_loss={losses[-1]:.6g}, "
+            f"intercept={float(self.intercept):.6g}, namespace={namespace})"
+        )
+
 
 def make_rule(rule: str | Any, rule_options: Mapping[str, Any] | None, rng: Any) -> Any:
     """Instantiate a rule by name (or pass an instance through), checking option names.

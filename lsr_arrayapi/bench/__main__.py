@@ -6,8 +6,13 @@ import argparse
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lsr_arrayapi.bench")
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m lsr_arrayapi.bench`` parser, one subcommand per measurement."""
+    parser = argparse.ArgumentParser(
+        prog="python -m lsr_arrayapi.bench",
+        description="The measurements behind the documentation's tables; each command prints "
+        "its table as Markdown.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     from lsr_arrayapi.bench import coldstart, peers, roofline, rules, scaleout, scaling, schedule
 
@@ -18,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     peers.add_parser(commands)
     scaling.add_parser(commands)
     scaleout.add_parser(commands)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return int(args.run(args) or 0)
 
 

@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from lsr_arrayapi._argtypes import positive_int
 from lsr_arrayapi.datasets import make_lsr_problem
 from lsr_arrayapi.lack_of_fit import StartWarning
 from lsr_arrayapi.metrics import nee
@@ -187,11 +188,19 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("coldstart", help=__doc__.splitlines()[0])
+    q = QUICK[0]
     parser.add_argument(
-        "--quick", action="store_true", help="CI subset; fail unless every seed succeeds"
+        "--quick",
+        action="store_true",
+        help=f"CI check: the default start only, on one {q.family} setting (n = {q.n}, "
+        f"d = {q.shape}, ranks {q.ranks}, S = {q.S}, {q.seeds} seeds); "
+        "exit 1 unless every seed succeeds",
     )
     parser.add_argument(
-        "--seeds", type=int, default=None, help="override the per-setting seed count"
+        "--seeds",
+        type=positive_int,
+        default=None,
+        help="seeds per setting (default: each setting's own)",
     )
     parser.add_argument("--only", default=None, help="run the settings whose name contains this")
     parser.add_argument(
@@ -202,5 +211,11 @@ def add_parser(commands: Any) -> None:
         action="store_true",
         help="the paper's settings with its max_iter (40 / 30 / 20) for every fit",
     )
-    parser.add_argument("--methods", nargs="+", default=["lift", "spectral", "random"])
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=["lift", "spectral", "random"],
+        choices=["lift", "spectral", "random"],
+        help="start strategies to compare (default: all three)",
+    )
     parser.set_defaults(run=run)

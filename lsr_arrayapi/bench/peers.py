@@ -21,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from lsr_arrayapi._argtypes import int_at_least, positive_int, seed_int
 from lsr_arrayapi.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.solver import fit_lsr
+from lsr_arrayapi.solver import SCHEDULES, fit_lsr
 
 
 def tensorly_race(
@@ -137,11 +138,24 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("peers", help=__doc__.splitlines()[0])
-    parser.add_argument("--tensorly-n", type=int, nargs="+", default=[500, 2000])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--schedule", default="auto", help="lsr_arrayapi's schedule")
     parser.add_argument(
-        "--init", default="lift", help="lsr_arrayapi's start ('spectral': one start, as TensorLy)"
+        "--tensorly-n",
+        type=int_at_least(2),
+        nargs="+",
+        default=[500, 2000],
+        help="sample sizes of the TensorLy race (default: 500 2000)",
     )
-    parser.add_argument("--repeat", type=int, default=5, help="runs per timing (median)")
+    parser.add_argument(
+        "--seed", type=seed_int, default=0, help="seed of data and fits (default: 0)"
+    )
+    parser.add_argument(
+        "--schedule", default="auto", choices=SCHEDULES, help="lsr_arrayapi's schedule"
+    )
+    parser.add_argument(
+        "--init",
+        default="lift",
+        choices=["lift", "spectral", "random"],
+        help="lsr_arrayapi's start ('spectral': one start, as TensorLy)",
+    )
+    parser.add_argument("--repeat", type=positive_int, default=5, help="runs per timing (median)")
     parser.set_defaults(run=run)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from lsr_arrayapi._argtypes import int_at_least, positive_int, rule_name
 from lsr_arrayapi.alternating import memo_split
 from lsr_arrayapi.design import InMemoryDesign
 from lsr_arrayapi.solver import fit_lsr
@@ -160,15 +161,45 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("roofline", help=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--shape", type=int, nargs="+", default=[28, 28, 28])
-    parser.add_argument("--rank", type=int, default=3)
-    parser.add_argument("--separation-rank", type=int, default=2)
-    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--backends", nargs="+", default=["numpy", "torch:cpu"])
-    parser.add_argument("--rules", nargs="+", default=["qr", "polar", "muon", "randomized_polar"])
+    parser.add_argument("--n", type=int_at_least(2), default=2000, help="samples (default: 2000)")
     parser.add_argument(
-        "--schedules", nargs="+", default=["gauss_seidel", "jacobi", "als", "lbfgs"]
+        "--shape",
+        type=positive_int,
+        nargs="+",
+        default=[28, 28, 28],
+        help="sample shape d_1 ... d_K",
     )
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rank", type=positive_int, default=3, help="every r_k (default: 3)")
+    parser.add_argument(
+        "--separation-rank", type=positive_int, default=2, help="separation rank S (default: 2)"
+    )
+    parser.add_argument(
+        "--dtype",
+        default="float32",
+        choices=["float32", "float64"],
+        help="dtype of X (default: float32)",
+    )
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        default=["numpy", "torch:cpu"],
+        help="numpy, torch:cpu, torch:cuda or cupy (default: numpy torch:cpu)",
+    )
+    parser.add_argument(
+        "--rules",
+        nargs="+",
+        type=rule_name,
+        default=["qr", "polar", "muon", "randomized_polar"],
+        help="update rules of the rule-driven schedules",
+    )
+    parser.add_argument(
+        "--schedules",
+        nargs="+",
+        default=["gauss_seidel", "jacobi", "als", "lbfgs"],
+        choices=["gauss_seidel", "jacobi", "als", "lbfgs"],
+        help="schedules to time",
+    )
+    parser.add_argument(
+        "--repeat", type=positive_int, default=5, help="timed iterations and pass pairs (median)"
+    )
     parser.set_defaults(run=run)

@@ -14,6 +14,7 @@ import time
 import warnings
 from typing import Any
 
+from lsr_arrayapi._argtypes import positive_int
 from lsr_arrayapi.datasets import make_lsr_problem, paper_warm_start
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.solver import fit_lsr
@@ -75,10 +76,22 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("rules", help=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--iters", type=int, default=20)
-    parser.add_argument("--families", nargs="+", default=["gaussian", "logistic", "poisson"])
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS))
+    parser.add_argument(
+        "--seeds", type=positive_int, default=3, help="seeds per family (default: 3)"
+    )
+    parser.add_argument(
+        "--iters", type=positive_int, default=20, help="iterations of every method (default: 20)"
+    )
+    parser.add_argument(
+        "--families",
+        nargs="+",
+        default=["gaussian", "logistic", "poisson"],
+        choices=["gaussian", "logistic", "poisson"],
+        help="GLM families (default: all three)",
+    )
+    parser.add_argument(
+        "--variants", nargs="+", choices=list(VARIANTS), help="rules and options (default: all)"
+    )
     parser.add_argument(
         "--start", default="paper", choices=["paper", "lift", "spectral", "random"],
         help="common start: the paper's truth + 0.1 (default) or a library strategy",

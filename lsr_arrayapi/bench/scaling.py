@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lsr_arrayapi._argtypes import positive_int
 from lsr_arrayapi.bench.roofline import pass_pairs
 from lsr_arrayapi.solver import fit_lsr
 
@@ -98,7 +99,11 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("scaling", help=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--schedule", default="gauss_seidel", choices=SCHEDULES)
+    parser.add_argument(
+        "--repeat", type=positive_int, default=3, help="timed iterations and pass pairs (median)"
+    )
+    parser.add_argument(
+        "--schedule", default="gauss_seidel", choices=SCHEDULES, help="(default: gauss_seidel)"
+    )
     parser.add_argument("--plot", default=None, help="write a PNG figure here")
     parser.set_defaults(run=run)

@@ -17,6 +17,7 @@ import statistics
 import warnings
 from typing import Any
 
+from lsr_arrayapi._argtypes import positive_int, rule_name
 from lsr_arrayapi.datasets import make_lsr_problem, paper_warm_start
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.solver import fit_lsr
@@ -100,10 +101,24 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("schedule", help=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--separation-rank", type=int, default=2)
-    parser.add_argument("--rules", nargs="+", default=["muon", "qr"])
     parser.add_argument(
-        "--schedules", nargs="+", default=["gauss_seidel", "jacobi", "als", "lbfgs"]
+        "--seeds", type=positive_int, default=3, help="seeds per family (default: 3)"
+    )
+    parser.add_argument(
+        "--separation-rank", type=positive_int, default=2, help="separation rank S (default: 2)"
+    )
+    parser.add_argument(
+        "--rules",
+        nargs="+",
+        type=rule_name,
+        default=["muon", "qr"],
+        help="update rules of the rule-driven schedules (default: muon qr)",
+    )
+    parser.add_argument(
+        "--schedules",
+        nargs="+",
+        default=["gauss_seidel", "jacobi", "als", "lbfgs"],
+        choices=["gauss_seidel", "jacobi", "als", "lbfgs"],
+        help="schedules to compare",
     )
     parser.set_defaults(run=run)

@@ -9,9 +9,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from lsr_arrayapi._argtypes import int_at_least, positive_int, rule_name, seed_int
 from lsr_arrayapi.reproduce.experiments import EXPERIMENTS, paper_methods
 
 REAL = ("digits", "vessel")
+BACKENDS = ("numpy", "torch", "cupy")
 VIEWS = {
     "coded": "as the authors coded it (unsigned QR in LSRTR, the figure's quirks)",
     "fair": "fairly (sign-fixed QR, same start and steps, no filters)",
@@ -24,27 +26,54 @@ def add_parser(commands: Any) -> None:
         help="run an experiment of the LSRTR-M paper",
         description="Writes records.csv/json, figures and summary.md into --out/NAME.",
     )
-    parser.add_argument("name", choices=[*EXPERIMENTS, *REAL])
+    parser.add_argument(
+        "name",
+        choices=[*EXPERIMENTS, *REAL],
+        help="a synthetic experiment of the paper, digits (scikit-learn's 8x8 images) or vessel",
+    )
     parser.add_argument(
         "--rules",
         nargs="+",
+        type=rule_name,
         default=["qr", "muon"],
         help="update rules to compare (qr, muon, randomized_polar, plugins)",
     )
-    parser.add_argument("--trials", type=int, default=None, help="default: the paper's")
+    parser.add_argument(
+        "--trials", type=positive_int, default=None, help="trials (default: the paper's)"
+    )
     parser.add_argument(
         "--sizes",
-        type=int,
+        type=int_at_least(2),
         nargs="+",
         default=None,
         help="training sizes (a sweep) or one size; default: the paper's",
     )
-    parser.add_argument("--backend", default="numpy", help="numpy, torch, torch:cuda or cupy")
-    parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
-    parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--out", default="reproduce-results")
     parser.add_argument(
-        "--quick", action="store_true", help="2 trials, a tenth of the samples: under a minute"
+        "--backend",
+        default="numpy",
+        type=backend_name,
+        help="numpy, torch, torch:cuda or cupy (default: numpy)",
+    )
+    parser.add_argument(
+        "--dtype",
+        default="float64",
+        choices=["float32", "float64"],
+        help="dtype of X (default: float64)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=seed_int,
+        default=2025,
+        help="base seed of the synthetic trials (default: 2025)",
+    )
+    parser.add_argument(
+        "--out", default="reproduce-results", help="results go to OUT/NAME (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 2 trials (vessel: 1 trial, 5 iterations); training sets above 1000 "
+        "samples shrink to about 1000, sweeps keep their first two sizes (scaled alike)",
     )
     parser.add_argument("--data", default=None, help="vessel: path of vesselmnist3d.npz")
     parser.add_argument(
@@ -66,12 +95,21 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=run)  # fmt: skip
 
 
+def backend_name(text: str) -> str:
+    """argparse ``type=`` for ``--backend``: a library name, optionally ``:device``."""
+    if text.partition(":")[0] not in BACKENDS:
+        raise argparse.ArgumentTypeError(
+            f"unknown backend {text!r}; use numpy, torch, torch:cuda or cupy"
+        )
+    return text
+
+
 def namespace(backend: str) -> tuple[Any, Any]:
     """``(xp, device)`` for a backend name."""
     import importlib
 
     library, _, device = backend.partition(":")
-    if library in ("numpy", "torch", "cupy"):
+    if library in BACKENDS:
         xp = importlib.import_module(f"array_api_compat.{library}")
         return xp, (device or "cpu") if library == "torch" else None
     raise ValueError(f"unknown backend {backend!r}; use numpy, torch, torch:cuda or cupy")

@@ -27,7 +27,7 @@ class Experiment:
     quirk: str | None = None  # "fig7_residual" or "fig10_filter" (authors' code only)
 
     def quick(self) -> Experiment:
-        """Two trials and a tenth of the samples (at least 300): a smoke run in seconds."""
+        """A smoke run: two trials; sizes above 1000 shrink to about 1000 (at least 300)."""
         shrink = max(1, self.n_train // 1000)
         return replace(
             self,
