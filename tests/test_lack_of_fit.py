@@ -72,11 +72,19 @@ def test_a_good_cold_fit_does_not_warn_and_too_small_ranks_do():
     assert len(_fit(problem, (1, 1, 1), max_iter=300)) == 1
 
 
-def test_no_check_without_a_converged_unpenalized_cold_fit():
+def test_an_unconverged_fit_is_checked_too():
+    """The loss gap is evidence whether or not the fit converged: a fit stopped by
+    max_iter far above the Tucker fit warns (next to the ConvergenceWarning)."""
     problem = make_lsr_problem(
         1500, sample_shape=(8, 9, 10), ranks=(2, 3, 2), separation_rank=2, random_state=1003
     )
-    assert _fit(problem, (1, 1, 1), max_iter=2) == []  # not converged
+    assert len(_fit(problem, (1, 1, 1), max_iter=2)) == 1
+
+
+def test_no_check_without_an_unpenalized_cold_fit():
+    problem = make_lsr_problem(
+        1500, sample_shape=(8, 9, 10), ranks=(2, 3, 2), separation_rank=2, random_state=1003
+    )
     assert _fit(problem, (1, 1, 1), max_iter=300, alpha=1e-3) == []  # penalized
     assert _fit(problem, (1, 1, 1), max_iter=300, init="spectral") == []  # no Tucker stage
     weights = np.ones(problem.y.shape[0])

@@ -115,6 +115,25 @@ def test_history_callback_and_early_stop():
     assert np.all(np.diff(fit.history["time"]) >= 0)
 
 
+def test_a_callback_stop_ends_the_cold_start_too():
+    """At small n the lift runs one fit per Tucker candidate; the callback sees each
+    (iteration from 1), and a stop returns the stopped fit, with no further candidates."""
+    p = make_lsr_problem(150, separation_rank=2, random_state=5, **SMALL)
+    seen = []
+
+    def record(iteration, state):
+        seen.append(iteration)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_lsr(p.X, p.y, ranks=2, separation_rank=2, max_iter=4, callback=record, random_state=0)
+        assert seen.count(1) >= 2  # several candidate fits, each counted from 1
+        seen.clear()
+        fit = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, max_iter=4, random_state=0,
+                      callback=lambda i, state: record(i, state) or i == 2)  # fmt: skip
+    assert seen == [1, 2] and fit.n_iter == 2 and len(fit.history["loss"]) == 3
+
+
 def test_max_iter_zero_returns_the_start_and_nonconvergence_warns():
     p = make_lsr_problem(200, separation_rank=1, random_state=6, **SMALL)
     fit = fit_lsr(p.X, p.y, ranks=2, max_iter=0)
@@ -237,12 +256,22 @@ def test_fit_allocates_no_copy_of_x(schedule, S):
     assert peak < budget, f"peak {peak / 2**20:.1f} MiB for X of {X.nbytes / 2**20:.1f} MiB"
 
 
-def test_fewer_than_two_samples_per_parameter_warns():
-    problem = make_lsr_problem(100, sample_shape=(6, 7, 8), random_state=0)  # 2*42+8 = 92 params
-    with pytest.warns(UserWarning, match="100 samples for 92 parameters"):
-        fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, max_iter=2, init="random")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, max_iter=2, init="random",
-                alpha=0.1)  # fmt: skip
-    assert not [w for w in caught if "parameters" in str(w.message)]
+def test_no_more_samples_than_the_model_dimension_warns():
+    # (6, 7, 8), ranks 2, S = 2: core 8 + first factors sum r (d - r) = 30
+    # + second factors sum (d r - r (r + 1) / 2) = 33, a model of dimension 71
+    def dimension_warnings(n, **options):
+        problem = make_lsr_problem(n, sample_shape=(6, 7, 8), random_state=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, max_iter=2, init="random",
+                    **options)  # fmt: skip
+        return [str(w.message) for w in caught if "model of dimension" in str(w.message)]
+
+    assert dimension_warnings(60) == [
+        "60 samples for a model of dimension 71: the unpenalized maximum-likelihood fit "
+        "interpolates the data or is not unique; use smaller ranks or separation_rank, or a "
+        "ridge penalty alpha > 0 chosen by cross-validation"
+    ]
+    assert dimension_warnings(71) != []
+    assert dimension_warnings(72) == []
+    assert dimension_warnings(60, alpha=0.1) == []
