@@ -387,7 +387,10 @@ def fit_lsr(
         same fit on every backend.
     callback : callable or None, default=None
         ``callback(iteration, fit)`` after each outer iteration, with the
-        current :class:`LSRFit`; return True to stop.
+        current :class:`LSRFit`; return True to stop: that fit is returned.
+        With ``init="lift"`` the cold start may run several candidate fits
+        (each counts ``iteration`` from 1) and keep the lowest loss; a stop
+        ends the whole fit at once.
     verbose : int, default=0
         Print the loss and relative change after every outer iteration when > 0.
 
@@ -425,19 +428,27 @@ def fit_lsr(
     objective = Objective(family_obj, y, weights, alpha)
     S = int(separation_rank)
 
+    stop = _StopRequest(callback)
+
     def run(start: Any) -> LSRFit:
         solver = _Solver(design, objective, rule_obj, lr, fit_intercept, xp)
-        return run_bcd(
-            solver, start, ranks, S, rng, max_iter, tol, callback, verbose, started, schedule
+        fit = run_bcd(
+            solver, start, ranks, S, rng, max_iter, tol, stop.callback, verbose, started, schedule
         )
+        if stop.requested:
+            raise _Stopped(fit)
+        return fit
 
     with numerical_faults_translated("fit_lsr"):
-        if init == "lift":
-            from lsr_arrayapi.coldstart import fit_from_lift
+        try:
+            if init == "lift":
+                from lsr_arrayapi.coldstart import fit_from_lift
 
-            fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
-        else:
-            fit = run(init)
+                fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
+            else:
+                fit = run(init)
+        except _Stopped as stopped:  # the user's callback ends the whole fit
+            fit = stopped.fit
     check_fit(fit, design, objective, stacklevel=3)
     if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
         warnings.warn(
@@ -447,6 +458,26 @@ def fit_lsr(
             stacklevel=2,
         )
     return fit
+
+
+class _Stopped(Exception):
+    """Raised through the cold start when the user's callback stops a run."""
+
+    def __init__(self, fit: LSRFit) -> None:
+        super().__init__("stopped by the callback")
+        self.fit = fit
+
+
+class _StopRequest:
+    """Wraps the user's callback; remembers whether it asked to stop."""
+
+    def __init__(self, callback: Callable[[int, LSRFit], bool | None] | None) -> None:
+        self.user, self.requested = callback, False
+        self.callback = None if callback is None else self._call
+
+    def _call(self, n_iter: int, fit: LSRFit) -> bool:
+        self.requested = bool(self.user(n_iter, fit))  # type: ignore[misc]
+        return self.requested
 
 
 def auto_schedule(design: Any, family: Any, S: int) -> str:

@@ -7,7 +7,7 @@ import os
 import time
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -82,19 +82,12 @@ def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
             X, y = _balance(X, y, rng)
         for method in methods:
             options = {**method.options, "max_iter": iterations}
-            stopper = EarlyStopping(run.patience, run.min_iterations)
-            errors: dict[str, list[float]] = {"val": [], "test": []}
-            etas: list[np.ndarray] = []
+            runs: list[_TrackedRun] = []  # the cold start may run several candidate fits
 
-            def track(iteration: int, fit: Any, etas: list[Any] = etas, errors: Any = errors,
-                      stopper: EarlyStopping = stopper) -> bool:  # fmt: skip
-                coef = fit.coef
-                for split in ("val", "test"):
-                    eta = np.tensordot(data[split][0], coef, coef.ndim) + fit.intercept
-                    labels = Logistic().mean(eta) > run.threshold
-                    errors[split].append(float(np.mean(labels != data[split][1])))
-                etas.append(eta)  # the test split's
-                return stopper.update(errors[args.stop_on][-1])
+            def track(iteration: int, fit: Any, runs: list[_TrackedRun] = runs) -> bool:
+                if iteration == 1:
+                    runs.append(_TrackedRun(EarlyStopping(run.patience, run.min_iterations)))
+                return runs[-1].update(fit, data, run.threshold, args.stop_on)
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -103,16 +96,39 @@ def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
                     family="logistic", init="random" if method.warm else "lift",
                     random_state=1200 + trial, callback=track, **options,
                 )  # fmt: skip
-            best = stopper.best
-            report = binary_report(data["test"][1], Logistic().mean(etas[best]), run.threshold)
+            tracked = next(r for r in runs if r.losses == fit.history["loss"][1:])
+            best = tracked.stopper.best
+            proba = Logistic().mean(tracked.etas[best])
             records.append({
                 "method": method.label, "trial": trial, "iteration": best + 1,
                 "iterations_run": fit.n_iter, "stopped_on": args.stop_on,
-                "seconds": fit.history["time"][best + 1], "test_error": errors["test"][best],
-                "val_error": errors["val"][best], **report,
+                "seconds": fit.history["time"][best + 1],
+                "test_error": tracked.errors["test"][best], "val_error": tracked.errors["val"][best],
+                **binary_report(data["test"][1], proba, run.threshold),
             })  # fmt: skip
     write_records(records, folder, {"experiment": "vessel", **vars(run), "trials": trials})
     return records
+
+
+@dataclass
+class _TrackedRun:
+    """One fit's per-iteration validation and test errors, losses and test-split predictors."""
+
+    stopper: EarlyStopping
+    errors: dict[str, list[float]] = field(default_factory=lambda: {"val": [], "test": []})
+    etas: list[np.ndarray] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+
+    def update(self, fit: Any, data: dict[str, Any], threshold: float, stop_on: str) -> bool:
+        """Record iteration ``len(losses) + 1``; True when early stopping ends the fit."""
+        coef = fit.coef
+        for split in ("val", "test"):
+            eta = np.tensordot(data[split][0], coef, coef.ndim) + fit.intercept
+            labels = Logistic().mean(eta) > threshold
+            self.errors[split].append(float(np.mean(labels != data[split][1])))
+        self.etas.append(eta)  # the test split's
+        self.losses.append(fit.history["loss"][-1])
+        return self.stopper.update(self.errors[stop_on][-1])
 
 
 class EarlyStopping:
