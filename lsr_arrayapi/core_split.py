@@ -136,18 +136,15 @@ def _solve_core(target: Any, factors: list[list[Any]], ranks: tuple[int, ...], x
     ``sum_s C x_k Q_k^sT``.
     """
     R = target.shape[0]
-    normal = None
-    for left in factors:
-        for right in factors:
-            block = None
-            for a, b in zip(left, right, strict=True):
-                gram = xp.matmul(xp.matrix_transpose(a), b)  # (R, r_k, r_k)
-                if block is None:
-                    block = gram
-                else:  # row-major Kronecker product, batched
-                    block = block[:, :, None, :, None] * gram[:, None, :, None, :]
-                    block = xp.reshape(block, (R, block.shape[1] * block.shape[2], -1))
-            normal = block if normal is None else normal + block
+    size = math.prod(ranks)
+    eye = xp.eye(size, dtype=target.dtype, device=_device(target))
+    # the factors are orthonormal: the s = t terms are S identities, and the (t, s)
+    # term is the transpose of the (s, t) one, so only the pairs s < t are formed
+    normal = xp.broadcast_to(len(factors) * eye, (R, size, size))
+    for s, left in enumerate(factors):
+        for right in factors[s + 1 :]:
+            block = _kron_gram(left, right, xp)
+            normal = normal + block + xp.matrix_transpose(block)
     rhs = None
     for term in factors:
         part = target
@@ -155,11 +152,23 @@ def _solve_core(target: Any, factors: list[list[Any]], ranks: tuple[int, ...], x
             part = _mode_product(part, xp.matrix_transpose(factor), k, xp)
         rhs = part if rhs is None else rhs + part
     scale = xp.max(xp.abs(xp.linalg.diagonal(normal)), axis=-1)
-    eye = xp.eye(math.prod(ranks), dtype=target.dtype, device=_device(target))
     damping = max(1e-12, 16 * float(xp.finfo(target.dtype).eps))  # above float32's rounding
     normal = normal + damping * scale[:, None, None] * eye
     solution = xp.linalg.solve(normal, xp.reshape(rhs, (R, -1, 1)))
     return xp.reshape(solution, (R, *ranks))
+
+
+def _kron_gram(left: list[Any], right: list[Any], xp: Any) -> Any:
+    """``(x)_k Q_k^sT Q_k^t``, row-major and batched: ``(R, prod r, prod r)``."""
+    block = None
+    for a, b in zip(left, right, strict=True):
+        gram = xp.matmul(xp.matrix_transpose(a), b)  # (R, r_k, r_k)
+        if block is None:
+            block = gram
+        else:
+            block = block[:, :, None, :, None] * gram[:, None, :, None, :]
+            block = xp.reshape(block, (block.shape[0], block.shape[1] * block.shape[2], -1))
+    return block
 
 
 def _device(x: Any) -> Any:
