@@ -41,6 +41,11 @@ def _fit(X, y, family, S, options):
         )  # fmt: skip
 
 
+#: Two fits stopped at tol=1e-6 (relative change per iteration) from paths that
+#: differ by rounding agree to about 10 tol; a scale-dependent step is off by 1e-2.
+AGREE = 100 * 1e-6
+
+
 def _relative(a, b) -> float:
     return float(np.linalg.norm(np.asarray(a) - np.asarray(b)) / np.linalg.norm(np.asarray(b)))
 
@@ -62,7 +67,7 @@ def test_rescaling_x_rescales_the_coefficients(case, exponent, shape, seed):
     c = 10.0**exponent
     base = _fit(X, y, family, S, options)
     scaled = _fit(c * X, y, family, S, options)
-    assert _relative(c * np.asarray(scaled.coef), base.coef) < 1e-5
+    assert _relative(c * np.asarray(scaled.coef), base.coef) < AGREE
     assert np.isclose(scaled.history["loss"][-1], base.history["loss"][-1], rtol=1e-6)
 
 
@@ -77,7 +82,7 @@ def test_rescaling_y_rescales_least_squares_coefficients(case, exponent):
     c = 10.0**exponent
     base = _fit(X, y, "gaussian", S, options)
     scaled = _fit(X, c * y, "gaussian", S, options)
-    assert _relative(np.asarray(scaled.coef) / c, base.coef) < 1e-5
+    assert _relative(np.asarray(scaled.coef) / c, base.coef) < AGREE
 
 
 def test_integer_volumes_fit_like_their_rescaled_floats():
@@ -89,4 +94,4 @@ def test_integer_volumes_fit_like_their_rescaled_floats():
     y = flat @ np.asarray(problem.coef).reshape(-1) + 0.01 * rng.standard_normal(300)
     raw = _fit(volumes, y, "gaussian", 2, {})
     scaled = _fit(volumes / 65535.0, y, "gaussian", 2, {})
-    assert _relative(np.asarray(raw.coef) * 65535, scaled.coef) < 1e-5
+    assert _relative(np.asarray(raw.coef) * 65535, scaled.coef) < AGREE
