@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import importlib
 import os
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one BLAS / OpenMP thread per worker: ``-n auto`` already starts one worker
+    # per core, and more threads than cores make every worker slower
+    for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # for a BLAS loaded before this file
 from dataclasses import dataclass
 from typing import Any
 

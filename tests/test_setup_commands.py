@@ -20,7 +20,7 @@ def test_readme_has_two_setup_commands_install_and_demo_then_tests():
     install, tests = setup_blocks()  # exactly two
     assert "\n" not in install and install.endswith("&& python -m lsr_arrayapi demo")
     assert "pip install" in install and "./plugins/lsr_cayley" in install
-    assert tests == "python -m pytest"
+    assert tests == "python -m pytest -n auto"
 
 
 def test_ci_runs_the_readme_blocks_it_reads(tmp_path):
@@ -38,13 +38,14 @@ def test_ci_runs_the_readme_blocks_it_reads(tmp_path):
         assert f'bash -euo pipefail "$blocks/{block}"' in script
 
 
-def test_docs_repeat_the_readme_install_command_verbatim():
-    install = setup_blocks()[0]
-    copies = {
-        page.name: line
-        for page in sorted((ROOT / "docs").glob("*.md"))
-        for line in page.read_text().splitlines()
-        if line.startswith("python -m pip install") and "lsr_cayley" in line
-    }
-    assert copies, "no docs page shows the install command"
-    assert {name: line for name, line in copies.items() if line != install} == {}
+def test_docs_repeat_the_readme_commands_verbatim():
+    """A page that shows the install command shows the test command on the next line."""
+    install, tests = setup_blocks()
+    pages = {}
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        lines = page.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("python -m pip install") and "lsr_cayley" in line:
+                pages[page.name] = (line, lines[i + 1] if i + 1 < len(lines) else "")
+    assert pages, "no docs page shows the install command"
+    assert {name: pair for name, pair in pages.items() if pair != (install, tests)} == {}
