@@ -5,10 +5,15 @@ renders Markdown. This Griffe extension (loaded from ``mkdocs.yml``) rewrites
 each role into an optional cross-reference: a link where the target is on
 the site, plain code otherwise. ``~`` shows the last component only, as in
 Sphinx; a name without a dot is looked up in the docstring's own module.
+
+A function or class whose docstring is composed at import (``f.__doc__ = ...``,
+as the estimators' ``__init__`` share their parameter descriptions) has none
+in its source; the extension then takes the imported object's docstring.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -46,5 +51,13 @@ class RenderRoles(griffe.Extension):
     """Rewrite the roles of every docstring Griffe loads."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
+        if obj.docstring is None and (obj.is_function or obj.is_class):
+            try:
+                text = inspect.getdoc(griffe.dynamic_import(obj.path))
+            except ImportError:
+                text = None
+            if text:
+                parser = obj.parent.docstring.parser if obj.parent and obj.parent.docstring else None
+                obj.docstring = griffe.Docstring(text, parent=obj, parser=parser or "numpy")
         if obj.docstring is not None:
             obj.docstring.value = render_roles(obj.docstring.value, obj.module.path)

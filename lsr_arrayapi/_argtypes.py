@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -39,3 +40,17 @@ def rule_name(text: str) -> str:
     if text not in rules:
         raise argparse.ArgumentTypeError(f"unknown rule {text!r}; available: {', '.join(rules)}")
     return text
+
+
+def add_problem_arguments(parser: Any, *, n: int, separation_rank: int) -> None:
+    """The synthetic problem's ``--n``, ``--shape``, ``--rank`` and ``--separation-rank``."""
+    parser.add_argument("--n", type=int_at_least(2), default=n, help=f"samples (default: {n})")
+    parser.add_argument(
+        "--shape", type=positive_int, nargs="+", default=[28, 28, 28],
+        help="sample shape d_1 ... d_K",
+    )  # fmt: skip
+    parser.add_argument("--rank", type=positive_int, default=3, help="every r_k (default: 3)")
+    parser.add_argument(
+        "--separation-rank", type=positive_int, default=separation_rank,
+        help=f"separation rank S (default: {separation_rank})",
+    )  # fmt: skip

@@ -22,6 +22,81 @@ from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
 from lsr_arrayapi.solver import fit_lsr, make_family
 from lsr_arrayapi.validation import check_design, check_sample_weight, check_X, check_y
 
+#: The constructor parameters and fitted attributes every estimator shares (numpydoc).
+_SHARED_PARAMETERS = """\
+ranks : int or sequence of int, default=2
+    Tucker ranks ``r_k <= d_k``, one per mode (an int: the same for every mode).
+separation_rank : int, default=1
+    Number of terms S >= 1 sharing the core (S = 1 is a Tucker model).
+rule : str or None, default=None
+    Factor update rule. None: the automatic schedule moves the factors
+    (alternating least squares for Gaussian S = 1, Riemannian L-BFGS
+    otherwise). A registered name (``"qr"``, ``"polar"``, ``"muon"``,
+    ``"randomized_polar"``, plugins') runs that rule in the paper's
+    Gauss-Seidel order.
+rule_options : mapping or None, default=None
+    Keyword options of the named rule (giving any selects Gauss-Seidel too).
+alpha : float, default=0.0
+    Ridge penalty ``alpha/2 ||B||_F^2``.
+max_iter : int, default=200
+    Maximum number of outer iterations of the fit proper.
+tol : float, default=1e-6
+    Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
+lr : float or None, default=None
+    None: adaptive, safeguarded step sizes. A float: one fixed step for
+    every block, the paper's setting without safeguard (selects Gauss-Seidel).
+fit_intercept : bool, default=True
+    Fit an intercept ``b_0`` (``fit_lsr``'s default is False, as the paper's model).
+init : str or mapping or LSRFit, default="lift"
+    Start: ``"lift"`` (the cold start), ``"spectral"``, ``"random"``, or a
+    warm start with ``core`` and ``factors`` (a mapping or a previous fit).
+n_init : int, default=2
+    Starts screened by the cold start's Tucker stage (the spectral one, then random ones).
+schedule : str, default="auto"
+    Block order: ``"auto"``, ``"gauss_seidel"``, ``"jacobi"``, ``"als"`` or
+    ``"lbfgs"`` (see :func:`~lsr_arrayapi.fit_lsr`). ``"auto"`` picks ALS or
+    L-BFGS as for ``rule=None``, and Gauss-Seidel when ``rule``,
+    ``rule_options`` or ``lr`` is given.
+random_state : int or numpy.random.Generator or None, default=None
+    Seed of every random draw (starts, sketches); the same seed gives the
+    same fit on every backend.
+verbose : int, default=0
+    Print the loss and relative change after every outer iteration when > 0.
+
+Attributes
+----------
+coef_ : array of shape (d_1, ..., d_K)
+    The fitted coefficient tensor B.
+core_ : array of shape (r_1, ..., r_K)
+    The core G shared by all terms.
+factors_ : list of S lists of K arrays of shape (d_k, r_k)
+    The orthonormal factors ``factors_[s][k]`` of term s and mode k.
+intercept_ : float
+    The fitted intercept (0.0 when ``fit_intercept=False``).
+n_iter_ : int
+    Outer iterations of the fit proper.
+converged_ : bool
+    Whether the stopping test of ``tol`` was met.
+history_ : dict of str to list of float
+    Per-iteration ``"loss"`` (penalized objective) and cumulative ``"time"``
+    in seconds (entry 0 is the start).
+family_ : Family
+    The GLM family object the model was fitted with.
+sample_shape_ : tuple of int
+    The sample shape ``d`` seen in ``fit``.
+"""
+_FAMILY_PARAMETER = """\
+family : str or Family, default="gaussian"
+    A registered family name (``"gaussian"``, ``"logistic"``,
+    ``"poisson"``, plugins') or a family object.
+"""
+
+
+def _init_docstring(leading: str = "") -> str:
+    """The ``__init__`` docstring: ``leading`` parameters, then the shared ones."""
+    head = "Parameters are stored as given and checked in ``fit`` (scikit-learn's convention)."
+    return f"{head}\n\nParameters\n----------\n{leading}{_SHARED_PARAMETERS}"
+
 
 class _LSRBase(BaseEstimator):
     """Shared parameters, ``fit`` and prediction for every LSR estimator."""
@@ -46,71 +121,6 @@ class _LSRBase(BaseEstimator):
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
-        """Parameters are stored as given and checked in ``fit`` (scikit-learn's convention).
-
-        Parameters
-        ----------
-        ranks : int or sequence of int, default=2
-            Tucker ranks ``r_k <= d_k``, one per mode (an int: the same for every mode).
-        separation_rank : int, default=1
-            Number of terms S >= 1 sharing the core (S = 1 is a Tucker model).
-        rule : str or None, default=None
-            Factor update rule. None: the automatic schedule moves the factors
-            (alternating least squares for Gaussian S = 1, Riemannian L-BFGS
-            otherwise). A registered name (``"qr"``, ``"polar"``, ``"muon"``,
-            ``"randomized_polar"``, plugins') runs that rule in the paper's
-            Gauss-Seidel order.
-        rule_options : mapping or None, default=None
-            Keyword options of the named rule (giving any selects Gauss-Seidel too).
-        alpha : float, default=0.0
-            Ridge penalty ``alpha/2 ||B||_F^2``.
-        max_iter : int, default=200
-            Maximum number of outer iterations of the fit proper.
-        tol : float, default=1e-6
-            Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
-        lr : float or None, default=None
-            None: adaptive, safeguarded step sizes. A float: one fixed step for
-            every block, the paper's setting without safeguard (selects Gauss-Seidel).
-        fit_intercept : bool, default=True
-            Fit an intercept ``b_0`` (``fit_lsr``'s default is False, as the paper's model).
-        init : str or mapping or LSRFit, default="lift"
-            Start: ``"lift"`` (the cold start), ``"spectral"``, ``"random"``, or a
-            warm start with ``core`` and ``factors`` (a mapping or a previous fit).
-        n_init : int, default=2
-            Starts screened by the cold start's Tucker stage (the spectral one, then random ones).
-        schedule : str, default="auto"
-            Block order: ``"auto"``, ``"gauss_seidel"``, ``"jacobi"``, ``"als"`` or
-            ``"lbfgs"`` (see :func:`~lsr_arrayapi.fit_lsr`). ``"auto"`` picks ALS or
-            L-BFGS as for ``rule=None``, and Gauss-Seidel when ``rule``,
-            ``rule_options`` or ``lr`` is given.
-        random_state : int or numpy.random.Generator or None, default=None
-            Seed of every random draw (starts, sketches); the same seed gives the
-            same fit on every backend.
-        verbose : int, default=0
-            Print the loss and relative change after every outer iteration when > 0.
-
-        Attributes
-        ----------
-        coef_ : array of shape (d_1, ..., d_K)
-            The fitted coefficient tensor B.
-        core_ : array of shape (r_1, ..., r_K)
-            The core G shared by all terms.
-        factors_ : list of S lists of K arrays of shape (d_k, r_k)
-            The orthonormal factors ``factors_[s][k]`` of term s and mode k.
-        intercept_ : float
-            The fitted intercept (0.0 when ``fit_intercept=False``).
-        n_iter_ : int
-            Outer iterations of the fit proper.
-        converged_ : bool
-            Whether the stopping test of ``tol`` was met.
-        history_ : dict of str to list of float
-            Per-iteration ``"loss"`` (penalized objective) and cumulative ``"time"``
-            in seconds (entry 0 is the start).
-        family_ : Family
-            The GLM family object the model was fitted with.
-        sample_shape_ : tuple of int
-            The sample shape ``d`` seen in ``fit``.
-        """
         self.ranks = ranks
         self.separation_rank = separation_rank
         self.rule = rule
@@ -125,6 +135,8 @@ class _LSRBase(BaseEstimator):
         self.schedule = schedule
         self.random_state = random_state
         self.verbose = verbose
+
+    __init__.__doc__ = _init_docstring()
 
     def _family_spec(self) -> str | Any:
         return self._family
@@ -228,80 +240,14 @@ class LSRTensorGLM(_LSRBase):
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
-        """Parameters are stored as given and checked in ``fit`` (scikit-learn's convention).
-
-        Parameters
-        ----------
-        family : str or Family, default="gaussian"
-            A registered family name (``"gaussian"``, ``"logistic"``,
-            ``"poisson"``, plugins') or a family object.
-        ranks : int or sequence of int, default=2
-            Tucker ranks ``r_k <= d_k``, one per mode (an int: the same for every mode).
-        separation_rank : int, default=1
-            Number of terms S >= 1 sharing the core (S = 1 is a Tucker model).
-        rule : str or None, default=None
-            Factor update rule. None: the automatic schedule moves the factors
-            (alternating least squares for Gaussian S = 1, Riemannian L-BFGS
-            otherwise). A registered name (``"qr"``, ``"polar"``, ``"muon"``,
-            ``"randomized_polar"``, plugins') runs that rule in the paper's
-            Gauss-Seidel order.
-        rule_options : mapping or None, default=None
-            Keyword options of the named rule (giving any selects Gauss-Seidel too).
-        alpha : float, default=0.0
-            Ridge penalty ``alpha/2 ||B||_F^2``.
-        max_iter : int, default=200
-            Maximum number of outer iterations of the fit proper.
-        tol : float, default=1e-6
-            Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
-        lr : float or None, default=None
-            None: adaptive, safeguarded step sizes. A float: one fixed step for
-            every block, the paper's setting without safeguard (selects Gauss-Seidel).
-        fit_intercept : bool, default=True
-            Fit an intercept ``b_0`` (``fit_lsr``'s default is False, as the paper's model).
-        init : str or mapping or LSRFit, default="lift"
-            Start: ``"lift"`` (the cold start), ``"spectral"``, ``"random"``, or a
-            warm start with ``core`` and ``factors`` (a mapping or a previous fit).
-        n_init : int, default=2
-            Starts screened by the cold start's Tucker stage (the spectral one, then random ones).
-        schedule : str, default="auto"
-            Block order: ``"auto"``, ``"gauss_seidel"``, ``"jacobi"``, ``"als"`` or
-            ``"lbfgs"`` (see :func:`~lsr_arrayapi.fit_lsr`). ``"auto"`` picks ALS or
-            L-BFGS as for ``rule=None``, and Gauss-Seidel when ``rule``,
-            ``rule_options`` or ``lr`` is given.
-        random_state : int or numpy.random.Generator or None, default=None
-            Seed of every random draw (starts, sketches); the same seed gives the
-            same fit on every backend.
-        verbose : int, default=0
-            Print the loss and relative change after every outer iteration when > 0.
-
-        Attributes
-        ----------
-        coef_ : array of shape (d_1, ..., d_K)
-            The fitted coefficient tensor B.
-        core_ : array of shape (r_1, ..., r_K)
-            The core G shared by all terms.
-        factors_ : list of S lists of K arrays of shape (d_k, r_k)
-            The orthonormal factors ``factors_[s][k]`` of term s and mode k.
-        intercept_ : float
-            The fitted intercept (0.0 when ``fit_intercept=False``).
-        n_iter_ : int
-            Outer iterations of the fit proper.
-        converged_ : bool
-            Whether the stopping test of ``tol`` was met.
-        history_ : dict of str to list of float
-            Per-iteration ``"loss"`` (penalized objective) and cumulative ``"time"``
-            in seconds (entry 0 is the start).
-        family_ : Family
-            The GLM family object the model was fitted with.
-        sample_shape_ : tuple of int
-            The sample shape ``d`` seen in ``fit``.
-        """
         self.family = family
         super().__init__(
             ranks, separation_rank, rule=rule, rule_options=rule_options, alpha=alpha,
             max_iter=max_iter, tol=tol, lr=lr, fit_intercept=fit_intercept, init=init,
             n_init=n_init, schedule=schedule, random_state=random_state, verbose=verbose,
         )  # fmt: skip
+
+    __init__.__doc__ = _init_docstring(_FAMILY_PARAMETER)
 
     def _family_spec(self) -> str | Any:
         return self.family

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import int_at_least, positive_int, rule_name
+from lsr_arrayapi._argtypes import add_problem_arguments, positive_int, rule_name
 from lsr_arrayapi.alternating import memo_split
 from lsr_arrayapi.design import InMemoryDesign
 from lsr_arrayapi.solver import fit_lsr
@@ -161,18 +161,7 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("roofline", help=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int_at_least(2), default=2000, help="samples (default: 2000)")
-    parser.add_argument(
-        "--shape",
-        type=positive_int,
-        nargs="+",
-        default=[28, 28, 28],
-        help="sample shape d_1 ... d_K",
-    )
-    parser.add_argument("--rank", type=positive_int, default=3, help="every r_k (default: 3)")
-    parser.add_argument(
-        "--separation-rank", type=positive_int, default=2, help="separation rank S (default: 2)"
-    )
+    add_problem_arguments(parser, n=2000, separation_rank=2)
     parser.add_argument(
         "--dtype",
         default="float32",

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import int_at_least, positive_int
+from lsr_arrayapi._argtypes import add_problem_arguments, int_at_least, positive_int
 from lsr_arrayapi.dask_design import DaskDesign
 from lsr_arrayapi.design import InMemoryDesign
 from lsr_arrayapi.io import open_npy
@@ -36,18 +36,7 @@ from lsr_arrayapi.solver import fit_lsr
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("scaleout", help="Dask out-of-core fit vs in-memory roofline")
-    parser.add_argument("--n", type=int_at_least(2), default=14000, help="samples (default: 14000)")
-    parser.add_argument(
-        "--shape",
-        type=positive_int,
-        nargs="+",
-        default=[28, 28, 28],
-        help="sample shape d_1 ... d_K",
-    )
-    parser.add_argument("--rank", type=positive_int, default=3, help="every r_k (default: 3)")
-    parser.add_argument(
-        "--separation-rank", type=positive_int, default=1, help="separation rank S (default: 1)"
-    )
+    add_problem_arguments(parser, n=14000, separation_rank=1)
     parser.add_argument("--iters", type=int_at_least(2), default=3, help="outer iterations (>= 2)")
     parser.add_argument(
         "--memory-limit",
