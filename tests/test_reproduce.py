@@ -186,7 +186,10 @@ def test_vessel_loader_missing_or_unreadable_file(tmp_path):
 
 
 @pytest.mark.parametrize("extra", [[], ["--balanced", "--stop-on", "test"]])
-def test_vessel_protocol_runs_on_a_generated_archive(tmp_path, extra):
+def test_vessel_protocol_runs_on_a_generated_archive(tmp_path, extra, monkeypatch):
+    # the protocol, not the start's quality, is under test: the Vessel ranks (5, 5, 5)
+    # at S = 3 make each core-split restart solve a 125 x 125 system per sweep: use few
+    monkeypatch.setattr("lsr_arrayapi.coldstart.CORE_RESTARTS", 2)
     _fake_medmnist(tmp_path / "v.npz")
     argv = ["reproduce", "vessel", "--quick", "--data", str(tmp_path / "v.npz"), "--rules", "qr",
             "muon", "--out", str(tmp_path), *extra]  # fmt: skip
