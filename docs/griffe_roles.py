@@ -6,7 +6,7 @@ each role into an optional cross-reference: a link where the target is on
 the site, plain code otherwise. ``~`` shows the last component only, as in
 Sphinx; a name without a dot is looked up in the docstring's own module.
 
-A function or class whose docstring is composed at import (``f.__doc__ = ...``,
+A function whose docstring is composed at import (``f.__doc__ = ...``,
 as the estimators' ``__init__`` share their parameter descriptions) has none
 in its source; the extension then takes the imported object's docstring.
 """
@@ -51,12 +51,13 @@ class RenderRoles(griffe.Extension):
     """Rewrite the roles of every docstring Griffe loads."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
-        if obj.docstring is None and (obj.is_function or obj.is_class):
-            try:
-                text = inspect.getdoc(griffe.dynamic_import(obj.path))
+        if obj.docstring is None and obj.is_function:
+            try:  # the function's own __doc__: inspect.getdoc would inherit object's
+                own = griffe.dynamic_import(obj.path).__doc__
             except ImportError:
-                text = None
-            if text:
+                own = None
+            if own:
+                text = inspect.cleandoc(own)
                 parser = obj.parent.docstring.parser if obj.parent and obj.parent.docstring else None
                 obj.docstring = griffe.Docstring(text, parent=obj, parser=parser or "numpy")
         if obj.docstring is not None:

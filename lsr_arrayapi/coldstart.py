@@ -11,7 +11,7 @@ block-diagonal with S copies of G.  So:
    iterations tell good starts from bad ones) -- from the spectral start, then
    random ones -- the best one continued;
 2. fit the LSR form to its small core ``C`` by least squares -- no pass over X:
-   ``CORE_RESTARTS (S - 1)`` random starts run together, batched, by exact alternating
+   ``CORE_RESTARTS (S - 1)^2`` random starts run together, batched, by exact alternating
    Procrustes / least-squares sweeps (:mod:`lsr_arrayapi.core_split`); keep
    the best few by residual;
 3. lift: ``B_k^s = U_k V_k^s`` (orthonormal, since both are), then run a short

@@ -223,3 +223,17 @@ def test_a_diverging_fixed_step_fit_is_recorded_not_fatal():
     records = run_synthetic(experiment, [method], xp=xp, dtype=xp.float64)
     assert len(records) == 5 and records[-1]["diverged"] and math.isnan(records[-1]["nee"])
     assert "| too large a step | 300 | 1 | 1 | 5 | inf [inf, inf]" in summary_table(records)
+
+
+def test_records_follow_the_fit_returned_not_the_last_run_seen():
+    """The cold start's callback sees several candidate fits and returns the best;
+    the protocols report the run whose losses are the returned fit's."""
+    from types import SimpleNamespace
+
+    from lsr_arrayapi.reproduce.experiments import returned_run
+
+    runs = [[3.0, 2.0], [5.0, 4.0, 3.5]]  # the first candidate ended lower and is returned
+    assert returned_run(runs, SimpleNamespace(history={"loss": [9.0, 3.0, 2.0]})) == 0
+    assert returned_run(runs, SimpleNamespace(history={"loss": [9.0, 5.0, 4.0, 3.5]})) == 1
+    with pytest.raises(RuntimeError, match="no run seen by the callback"):
+        returned_run(runs, SimpleNamespace(history={"loss": [9.0, 1.0]}))

@@ -88,3 +88,16 @@ def paper_methods(rules: tuple[str, ...], alpha: float, iterations: int) -> list
             methods.append(Method(f"{rule} (fixed step)", {**fixed, "rule": rule}))
     methods.append(Method("library default, cold start", {"max_iter": iterations}, warm=False))
     return methods
+
+
+def returned_run(runs: list[list[float]], fit: Any) -> int:
+    """Index of the tracked run whose per-iteration losses are ``fit``'s.
+
+    A callback sees every candidate fit of the cold start (iterations counted
+    from 1 in each); the fit returned is one of them, not always the last.
+    """
+    losses = list(fit.history["loss"][1:])
+    for index, run in enumerate(runs):
+        if run == losses:
+            return index
+    raise RuntimeError("no run seen by the callback matches the returned fit")

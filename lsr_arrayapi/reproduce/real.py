@@ -14,7 +14,7 @@ import numpy as np
 
 from lsr_arrayapi.families import Logistic
 from lsr_arrayapi.metrics import binary_report
-from lsr_arrayapi.reproduce.experiments import Method, paper_methods
+from lsr_arrayapi.reproduce.experiments import Method, paper_methods, returned_run
 from lsr_arrayapi.reproduce.report import write_records
 from lsr_arrayapi.solver import fit_lsr
 
@@ -96,7 +96,7 @@ def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
                     family="logistic", init="random" if method.warm else "lift",
                     random_state=1200 + trial, callback=track, **options,
                 )  # fmt: skip
-            tracked = next(r for r in runs if r.losses == fit.history["loss"][1:])
+            tracked = runs[returned_run([r.losses for r in runs], fit)]
             best = tracked.stopper.best
             proba = Logistic().mean(tracked.etas[best])
             records.append({

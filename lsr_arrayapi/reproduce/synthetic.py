@@ -16,7 +16,7 @@ from lsr_arrayapi.datasets import (
     split_test,
 )
 from lsr_arrayapi.metrics import nee, prediction_error
-from lsr_arrayapi.reproduce.experiments import Experiment, Method
+from lsr_arrayapi.reproduce.experiments import Experiment, Method, returned_run
 from lsr_arrayapi.reproduce.quirks import fit_fig7_lsrtr, sampled_label_error
 from lsr_arrayapi.solver import fit_lsr
 
@@ -84,26 +84,32 @@ def _fit(
 ) -> tuple[list[tuple[Any, float, float]], bool]:
     """Fit one method: ``(coef, loss, seconds)`` after every iteration, and whether the
     fixed-step fit diverged (the solver raises ``FloatingPointError``)."""
-    steps: list[tuple[Any, float, float]] = []
+    runs: list[list[tuple[Any, float, float]]] = []  # the cold start may run several fits
 
     def keep(iteration: int, fit: Any) -> None:
-        steps.append((fit.coef, fit.history["loss"][-1], fit.history["time"][-1]))
+        if iteration == 1:
+            runs.append([])
+        runs[-1].append((fit.coef, fit.history["loss"][-1], fit.history["time"][-1]))
 
     options = dict(method.options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fixed budgets end "unconverged" by design
         try:
             if experiment.quirk == "fig7_residual" and method.label == "LSRTR (unsigned QR)":
-                fit_fig7_lsrtr(train.X, train.y, start, options["lr"], options["max_iter"], keep)
+                fit = fit_fig7_lsrtr(
+                    train.X, train.y, start, options["lr"], options["max_iter"], keep
+                )
             else:
-                fit_lsr(
+                fit = fit_lsr(
                     train.X, train.y, ranks=PAPER_RANKS, separation_rank=PAPER_SEPARATION_RANK,
                     family=experiment.family, init=start if method.warm else "lift",
                     random_state=seed, callback=keep, **options,
                 )  # fmt: skip
         except FloatingPointError:
-            return steps, True
-    return steps, False
+            return (runs[-1] if runs else []), True
+    if not runs:
+        return [], False
+    return runs[returned_run([[loss for _, loss, _ in run] for run in runs], fit)], False
 
 
 def final_records(records: list[Record]) -> list[Record]:
