@@ -123,16 +123,13 @@ class Options(Constraint):
 
 
 class Instance(Constraint):
-    """An instance of one of ``types`` (``bool`` for booleans, NumPy's included)."""
+    """An instance of one of ``types``."""
 
     def __init__(self, types: tuple[type, ...], description: str) -> None:
         self.types, self.description = types, description
 
     def __call__(self, value: Any) -> bool:
         return isinstance(value, self.types)
-
-    def cast(self, value: Any) -> Any:
-        return bool(value) if bool in self.types else value
 
 
 class HasMembers(Constraint):
@@ -179,14 +176,22 @@ class _OptionMapping(Constraint):
         return isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
 
 
-def _bool_types() -> tuple[type, ...]:
-    import numpy as np  # host scalars only: the NumPy bool is not a Python bool
+class _Boolean(Constraint):
+    """A Python bool or a NumPy bool scalar (not a Python bool), matched by class
+    name so that no backend is imported (as :mod:`lsr_arrayapi.exceptions` does)."""
 
-    return (bool, np.bool_)
+    description = "a bool"
+
+    def __call__(self, value: Any) -> bool:
+        cls = type(value)
+        return cls is bool or (cls.__module__ == "numpy" and cls.__name__ in ("bool", "bool_"))
+
+    def cast(self, value: Any) -> Any:
+        return bool(value)
 
 
 NONE = _NoneConstraint()
-BOOLEAN = Instance(_bool_types(), "a bool")
+BOOLEAN = _Boolean()
 RULE_INSTANCE = HasMembers(("init_state", "step"), "a rule instance with init_state() and step()")
 FAMILY_INSTANCE = HasMembers(
     ("validate", "mean", "loss", "grad"),
