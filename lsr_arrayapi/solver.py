@@ -101,7 +101,9 @@ def make_rule(rule: str | Any, rule_options: Mapping[str, Any] | None, rng: Any)
     unknown = sorted(set(options) - set(parameters) - {"random_state"})
     if unknown and not takes_any:
         accepted = sorted(p for p in parameters if p != "random_state")
-        raise ValueError(f"unknown option(s) {unknown} for rule {rule!r}; accepted: {accepted}")
+        raise ValueError(
+            f"rule_options: unknown option(s) {unknown} for rule {rule!r}; accepted: {accepted}"
+        )
     if "random_state" in parameters and "random_state" not in options:
         options["random_state"] = rng
     return checked_rule(cls(**options))

@@ -64,7 +64,12 @@ def fit(**overrides):
         (
             {"rule": "qr", "rule_options": {"speed": 3}},
             ValueError,
-            r"unknown option\(s\) \['speed'\] for rule 'qr'",
+            r"rule_options: unknown option\(s\) \['speed'\] for rule 'qr'",
+        ),
+        (  # the default rule, named by no one: the message still names the parameter
+            {"rule_options": {"core": None}},
+            ValueError,
+            r"rule_options: unknown option\(s\) \['core'\] for rule 'qr'",
         ),
     ],
 )
