@@ -1,5 +1,6 @@
 """lsr_arrayapi: low-separation-rank tensor GLMs on any array-API backend."""
 
+from lsr_arrayapi import _moved
 from lsr_arrayapi.estimators import (
     LSRClassifier,
     LSRPoissonRegressor,
@@ -12,18 +13,21 @@ from lsr_arrayapi.exceptions import (
     PluginError,
     PluginWarning,
 )
-from lsr_arrayapi.hookspecs import hookimpl
-from lsr_arrayapi.lack_of_fit import StartWarning
+from lsr_arrayapi.families.base import Family
+from lsr_arrayapi.fit import LSRFit, fit_lsr
 from lsr_arrayapi.plugins import (
     available_families,
     available_rules,
     register_plugin,
     unregister_plugin,
 )
-from lsr_arrayapi.protocols import Family, UpdateRule
-from lsr_arrayapi.solver import LSRFit, fit_lsr
+from lsr_arrayapi.plugins.hookspecs import hookimpl
+from lsr_arrayapi.rules.base import UpdateRule
+from lsr_arrayapi.starts.lack_of_fit import StartWarning
 
 __version__ = "0.1.0"
+
+_moved.install()
 
 __all__ = [
     "Family",

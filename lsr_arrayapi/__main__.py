@@ -17,7 +17,7 @@ def demo(args: argparse.Namespace) -> int:
     import warnings
 
     from lsr_arrayapi import fit_lsr
-    from lsr_arrayapi.datasets import make_lsr_problem
+    from lsr_arrayapi.data.datasets import make_lsr_problem
     from lsr_arrayapi.metrics import nee
 
     S = args.separation_rank
@@ -48,7 +48,7 @@ def steps(X: Any, family: str, S: int, rule: str | None) -> str:
     """What ``fit_lsr(X, ..., rule=rule)`` runs, in words (the demo's header line)."""
     if rule is not None:
         return f"rule {rule!r} in the Gauss-Seidel schedule"
-    from lsr_arrayapi.solver import auto_schedule, make_family
+    from lsr_arrayapi.fit import auto_schedule, make_family
     from lsr_arrayapi.validation import check_design
 
     schedule = auto_schedule(check_design(X)[1], make_family(family), S)

@@ -15,11 +15,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from lsr_arrayapi._backends import RandomState, to_host
 from lsr_arrayapi._namespace import array_namespace, follow
-from lsr_arrayapi.labels import encode_binary_labels, is_numeric_labels
+from lsr_arrayapi.data.labels import encode_binary_labels, is_numeric_labels
+from lsr_arrayapi.fit import fit_lsr, make_family
 from lsr_arrayapi.metrics import poisson_deviance
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
-from lsr_arrayapi.solver import fit_lsr, make_family
 from lsr_arrayapi.validation import check_design, check_sample_weight, check_X, check_y
 
 #: The constructor parameters and fitted attributes every estimator shares (numpydoc).
@@ -151,7 +151,7 @@ class _LSRBase(BaseEstimator):
         ----------
         X : array of shape (n, d_1, ..., d_K), dask array or Design
             Samples, K >= 2: any array-API array, a Dask array chunked along
-            the samples, or a :class:`~lsr_arrayapi.design.Design`.
+            the samples, or a :class:`~lsr_arrayapi.data.design.Design`.
         y : array-like of shape (n,)
             Responses (any two labels for the classifier); moved to X's namespace.
         sample_weight : array-like of shape (n,) or None, default=None

@@ -23,7 +23,7 @@ from typing import Any
 
 from lsr_arrayapi._backends import Generator
 from lsr_arrayapi.exceptions import InvalidParameterError
-from lsr_arrayapi.init import INIT_STRATEGIES
+from lsr_arrayapi.starts.simple import INIT_STRATEGIES
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",

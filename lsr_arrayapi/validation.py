@@ -23,10 +23,10 @@ from typing import Any
 from array_api_compat import is_array_api_obj, is_dask_array, is_pydata_sparse_array, is_torch_array
 
 from lsr_arrayapi._namespace import array_namespace, check_namespace, compute_dtype, device, follow
-from lsr_arrayapi.design import Design, InMemoryDesign
+from lsr_arrayapi.data.design import Design, InMemoryDesign
 from lsr_arrayapi.exceptions import InvalidParameterError
-from lsr_arrayapi.init import check_start_shapes, warm_start
 from lsr_arrayapi.parameters import check_parameters, check_schedule_options, check_sizes
+from lsr_arrayapi.starts.simple import check_start_shapes, warm_start
 
 
 def plain_array(value: Any, name: str, *, detach: bool = True) -> Any:
@@ -72,13 +72,13 @@ def check_design(X: Any) -> tuple[Any, Design, Any]:
 
     ``xp`` is the namespace the solver's state lives in; ``like`` is an array
     with the samples' count, dtype and device, for moving y and weights there.
-    In-memory arrays give an :class:`~lsr_arrayapi.design.InMemoryDesign` over
-    X itself, Dask arrays a :class:`~lsr_arrayapi.dask_design.DaskDesign`; any
-    other object with the :class:`~lsr_arrayapi.design.Design` interface is
+    In-memory arrays give an :class:`~lsr_arrayapi.data.design.InMemoryDesign` over
+    X itself, Dask arrays a :class:`~lsr_arrayapi.data.dask_design.DaskDesign`; any
+    other object with the :class:`~lsr_arrayapi.data.design.Design` interface is
     used as it is (its ``squared_norms()`` serves as ``like``).
     """
     if is_dask_array(X):
-        from lsr_arrayapi.dask_design import DaskDesign
+        from lsr_arrayapi.data.dask_design import DaskDesign
 
         design: Design = DaskDesign(X)
         check_namespace(design.xp, X._meta)  # type: ignore[attr-defined]

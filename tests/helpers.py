@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 
 
 def problem_on(backend: Any, dtype: str = "float64", **kwargs: Any):

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lsr_arrayapi import fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
-from lsr_arrayapi.design import IdentityDesign, InMemoryDesign
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.data.design import IdentityDesign, InMemoryDesign
+from lsr_arrayapi.linalg.tensor import multi_mode_product
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.model import multi_mode_product
 
 SMALL = {"sample_shape": (6, 7, 8), "ranks": (2, 2, 2)}
 
@@ -42,7 +42,7 @@ def test_project_equals_per_sample_mode_products(backend_name, data):
 
 
 def test_project_takes_x_in_chunks(monkeypatch):
-    import lsr_arrayapi.design as design_module
+    import lsr_arrayapi.data.design as design_module
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((11, 3, 4, 5))
@@ -177,7 +177,7 @@ def test_als_rejects_fixed_steps_and_designs_without_project():
 )
 def test_memoized_sweep_matches_one_pass_per_mode_in_two_passes(monkeypatch, shape, S, family):
     """Same iterates with and without the kept partial contraction; 2 passes vs K + 1."""
-    import lsr_arrayapi.alternating as alternating
+    import lsr_arrayapi.solvers.alternating as alternating
 
     ranks = (2,) * len(shape)
     p = make_lsr_problem(

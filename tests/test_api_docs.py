@@ -153,13 +153,13 @@ def test_sphinx_roles_render_as_cross_references():
     finally:
         sys.path.pop(0)
     rendered = render_roles(
-        "see :func:`~lsr_arrayapi.fit_lsr`, :class:`Design` and :mod:`lsr_arrayapi.coldstart`",
-        "lsr_arrayapi.design",
+        "see :func:`~lsr_arrayapi.fit_lsr`, :class:`Design` and :mod:`lsr_arrayapi.starts.lift`",
+        "lsr_arrayapi.data.design",
     )
     assert ":func:" not in rendered and ":class:" not in rendered and ":mod:" not in rendered
     assert '<autoref identifier="lsr_arrayapi.fit_lsr" optional><code>fit_lsr</code>' in rendered
-    assert 'identifier="lsr_arrayapi.design.Design"' in rendered
-    assert "<code>lsr_arrayapi.coldstart</code>" in rendered
+    assert 'identifier="lsr_arrayapi.data.design.Design"' in rendered
+    assert "<code>lsr_arrayapi.starts.lift</code>" in rendered
     for name, obj in _documented_objects():
         left = re.findall(r":[a-z]+:`", render_roles(inspect.getdoc(obj) or "", "m"))
         assert not left, f"{name}: roles the API page would print literally: {left}"

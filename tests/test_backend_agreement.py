@@ -15,7 +15,7 @@ import pytest
 from conftest import load_backend
 
 from lsr_arrayapi import fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 
 BACKENDS = ("numpy", "torch:cpu", "array_api_strict")
 

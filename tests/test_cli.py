@@ -11,8 +11,8 @@ import pytest
 from lsr_arrayapi.__main__ import build_parser, main, steps
 from lsr_arrayapi.bench.__main__ import build_parser as build_bench_parser
 from lsr_arrayapi.bench.__main__ import main as bench_main
-from lsr_arrayapi.datasets import make_lsr_problem
-from lsr_arrayapi.solver import fit_lsr
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.fit import fit_lsr
 
 
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -11,10 +11,10 @@ from helpers import orthonormality_error
 
 from lsr_arrayapi import fit_lsr
 from lsr_arrayapi._backends import host_rng
-from lsr_arrayapi.core_split import split_core
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.linalg.tensor import lsr_tensor
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.model import lsr_tensor
+from lsr_arrayapi.starts.core_split import split_core
 
 
 def _decomposable(rng: np.random.Generator, shape, ranks, S):
@@ -79,7 +79,7 @@ def test_default_start_recovers_a_noiseless_s2_model(seed):
 def test_the_tucker_stage_uses_the_automatic_s1_schedule(monkeypatch, family, als_passes):
     """ALS (``project`` passes) for least squares only: a GLM's ALS sweep costs K + 1
     passes and several Newton steps per block, so its screens run L-BFGS too."""
-    from lsr_arrayapi.design import InMemoryDesign
+    from lsr_arrayapi.data.design import InMemoryDesign
 
     projections = []
     project = InMemoryDesign.project
@@ -94,7 +94,7 @@ def test_the_tucker_stage_uses_the_automatic_s1_schedule(monkeypatch, family, al
 
 
 def test_the_lift_refines_one_of_two_splits_of_the_same_tensor():
-    from lsr_arrayapi.coldstart import SAME_SPLIT_RTOL, _distinct_splits
+    from lsr_arrayapi.starts.lift import SAME_SPLIT_RTOL, _distinct_splits
 
     rng = np.random.default_rng(0)
     ranks, S = (2, 2, 2), 2

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from lsr_arrayapi import LSRClassifier, LSRRegressor, fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
-from lsr_arrayapi.design import InMemoryDesign
-from lsr_arrayapi.io import open_npy
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.data.design import InMemoryDesign
+from lsr_arrayapi.data.io import open_npy
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -175,7 +175,7 @@ def test_unknown_chunk_sizes_are_reported():
 def test_the_core_imports_without_dask():
     code = (
         "import sys; sys.modules['dask'] = None; import lsr_arrayapi, numpy as np; "
-        "from lsr_arrayapi.datasets import make_lsr_problem; "
+        "from lsr_arrayapi.data.datasets import make_lsr_problem; "
         "p = make_lsr_problem(200, sample_shape=(4, 5, 6), separation_rank=1, random_state=0); "
         "lsr_arrayapi.fit_lsr(p.X, p.y, ranks=2, max_iter=3)"
     )

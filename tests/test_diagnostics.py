@@ -14,7 +14,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi import StartWarning, fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lsr_arrayapi import fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 
 #: (family, S, options): every schedule, and every built-in rule under Gauss-Seidel.
 SOLVERS = [

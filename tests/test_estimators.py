@@ -9,7 +9,7 @@ from helpers import problem_on
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor, LSRTensorGLM
 from lsr_arrayapi.metrics import nee
 

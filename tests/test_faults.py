@@ -28,15 +28,15 @@ from lsr_arrayapi import (
     register_plugin,
     unregister_plugin,
 )
-from lsr_arrayapi import plugins as plugin_registry
+from lsr_arrayapi.data.io import load_vesselmnist3d, open_npy
 from lsr_arrayapi.exceptions import (
     InvalidParameterError,
     NumericalError,
     PluginError,
     PluginWarning,
 )
-from lsr_arrayapi.io import load_vesselmnist3d, open_npy
-from lsr_arrayapi.orthogonalize import qr_orthonormal
+from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
+from lsr_arrayapi.plugins import manager as plugin_registry
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((30, 4, 5, 3))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from lsr_arrayapi import StartWarning, fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
-from lsr_arrayapi.lack_of_fit import lack_of_fit, model_dimension, warn_if_far_from_tucker
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.starts.lack_of_fit import lack_of_fit, model_dimension, warn_if_far_from_tucker
 
 
 def test_model_dimension_counts_stiefel_factors_a_core_and_the_shared_gauge():

@@ -7,7 +7,12 @@ import pytest
 from helpers import problem_on
 
 from lsr_arrayapi.families import Gaussian, Logistic, Poisson
-from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, multi_mode_product
+from lsr_arrayapi.linalg.tensor import (
+    core_gradient,
+    factor_gradient,
+    lsr_tensor,
+    multi_mode_product,
+)
 
 
 def _random_lsr(rng, shape, ranks, S):

@@ -13,7 +13,7 @@ from helpers import matrix_with_spectrum, orthonormality_error
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lsr_arrayapi.orthogonalize import (
+from lsr_arrayapi.linalg.orthogonalize import (
     NS_SCHEDULES,
     newton_schulz,
     ns_coefficient_table,

@@ -8,10 +8,10 @@ from helpers import plugin_module
 
 import lsr_arrayapi
 from lsr_arrayapi import fit_lsr, register_plugin, unregister_plugin
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRTensorGLM
+from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.orthogonalize import qr_orthonormal
 
 
 class ScaledQR:

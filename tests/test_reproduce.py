@@ -9,14 +9,14 @@ import pytest
 from helpers import orthonormality_error, problem_on
 
 from lsr_arrayapi.__main__ import main
-from lsr_arrayapi.datasets import PAPER_SHAPE, make_lsr_problem, paper_warm_start, split_test
-from lsr_arrayapi.io import load_vesselmnist3d
+from lsr_arrayapi.data.datasets import PAPER_SHAPE, make_lsr_problem, paper_warm_start, split_test
+from lsr_arrayapi.data.io import load_vesselmnist3d
+from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.reproduce.experiments import EXPERIMENTS
 from lsr_arrayapi.reproduce.quirks import fit_fig7_lsrtr
 from lsr_arrayapi.reproduce.real import EarlyStopping
 from lsr_arrayapi.reproduce.synthetic import fig10_filter
-from lsr_arrayapi.solver import fit_lsr
 
 
 def test_paper_settings_are_the_spec_s():
@@ -189,7 +189,7 @@ def test_vessel_loader_missing_or_unreadable_file(tmp_path):
 def test_vessel_protocol_runs_on_a_generated_archive(tmp_path, extra, monkeypatch):
     # the protocol, not the start's quality, is under test: the Vessel ranks (5, 5, 5)
     # at S = 3 make each core-split restart solve a 125 x 125 system per sweep: use few
-    monkeypatch.setattr("lsr_arrayapi.coldstart.CORE_RESTARTS", 2)
+    monkeypatch.setattr("lsr_arrayapi.starts.lift.CORE_RESTARTS", 2)
     _fake_medmnist(tmp_path / "v.npz")
     argv = ["reproduce", "vessel", "--quick", "--data", str(tmp_path / "v.npz"), "--rules", "qr",
             "muon", "--out", str(tmp_path), *extra]  # fmt: skip

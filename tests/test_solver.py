@@ -12,10 +12,10 @@ from helpers import fits_by_schedule, orthonormality_error, problem_on
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi import fit_lsr
-from lsr_arrayapi.alternating import MEMO_FRACTION
-from lsr_arrayapi.datasets import make_lsr_problem
-from lsr_arrayapi.design import _CHUNK_ELEMENTS
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.data.design import _CHUNK_ELEMENTS
 from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.solvers.alternating import MEMO_FRACTION
 
 SMALL = {"sample_shape": (6, 7, 8), "ranks": (2, 2, 2)}
 

@@ -6,7 +6,7 @@ import numpy as np
 
 import lsr_arrayapi
 from lsr_arrayapi import LSRRegressor
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.metrics import nee
 
 

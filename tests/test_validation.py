@@ -7,7 +7,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from lsr_arrayapi import fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
 from lsr_arrayapi.validation import check_X
 

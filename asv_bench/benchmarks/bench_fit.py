@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 
 from lsr_arrayapi import fit_lsr
-from lsr_arrayapi.datasets import make_lsr_problem
-from lsr_arrayapi.design import InMemoryDesign
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.metrics import nee
 
 from .common import BACKENDS, as_float32, load, synthetic

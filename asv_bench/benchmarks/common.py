@@ -35,7 +35,7 @@ def load(backend: str) -> tuple[Any, Any]:
 
 
 def synthetic(n: int, shape: tuple[int, ...], family: str = "gaussian", seed: int = 0) -> Any:
-    from lsr_arrayapi.datasets import make_lsr_problem
+    from lsr_arrayapi.data.datasets import make_lsr_problem
 
     return make_lsr_problem(n, sample_shape=shape, family=family, random_state=seed)
 

@@ -3,7 +3,7 @@
 ``python -m lsr_arrayapi.bench coldstart [--quick] [--only NAME]`` prints, per
 setting and start strategy, how many seeds reach the oracle's training loss
 (to a relative 1e-6), on how many of the failures and of the successes ``fit``
-issued a ``StartWarning`` (:mod:`lsr_arrayapi.lack_of_fit`), how many end
+issued a ``StartWarning`` (:mod:`lsr_arrayapi.starts.lack_of_fit`), how many end
 within 1.3x of the oracle's NEE, the oracle's own NEE, and the wall time
 relative to the library's default fit started at the truth (warm).  The
 oracle is the same model fitted from the *truth* and run to convergence
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsr_arrayapi._argtypes import positive_int
-from lsr_arrayapi.datasets import make_lsr_problem
-from lsr_arrayapi.lack_of_fit import StartWarning
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.solver import fit_lsr
+from lsr_arrayapi.starts.lack_of_fit import StartWarning
 
 SUCCESS_RATIO = 1.3
 #: The oracle's polish: L-BFGS from its Gauss-Seidel fit until the coefficients settle.

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi._argtypes import int_at_least, positive_int, seed_int
-from lsr_arrayapi.datasets import make_lsr_problem
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
+from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.parameters import SCHEDULES
-from lsr_arrayapi.solver import fit_lsr
 
 
 def tensorly_race(

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi._argtypes import add_problem_arguments, positive_int, rule_name
-from lsr_arrayapi.alternating import memo_split
-from lsr_arrayapi.design import InMemoryDesign
-from lsr_arrayapi.solver import fit_lsr
+from lsr_arrayapi.data.design import InMemoryDesign
+from lsr_arrayapi.fit import fit_lsr
+from lsr_arrayapi.solvers.alternating import memo_split
 
 
 def _namespace(name: str, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any, Any]:

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi._argtypes import add_problem_arguments, int_at_least, positive_int
-from lsr_arrayapi.dask_design import DaskDesign
-from lsr_arrayapi.design import InMemoryDesign
-from lsr_arrayapi.io import open_npy
-from lsr_arrayapi.solver import fit_lsr
+from lsr_arrayapi.data.dask_design import DaskDesign
+from lsr_arrayapi.data.design import InMemoryDesign
+from lsr_arrayapi.data.io import open_npy
+from lsr_arrayapi.fit import fit_lsr
 
 
 def add_parser(commands: Any) -> None:

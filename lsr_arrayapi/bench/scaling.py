@@ -20,7 +20,7 @@ import numpy as np
 
 from lsr_arrayapi._argtypes import positive_int
 from lsr_arrayapi.bench.roofline import pass_pairs
-from lsr_arrayapi.solver import fit_lsr
+from lsr_arrayapi.fit import fit_lsr
 
 BASE = {"n": 2000, "d": 28, "S": 2, "r": 3}
 SWEEPS = {

@@ -11,11 +11,11 @@ from typing import Any
 
 from lsr_arrayapi._backends import host_rng
 from lsr_arrayapi._namespace import array_namespace, follow
-from lsr_arrayapi.design import InMemoryDesign
+from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.families import Logistic
-from lsr_arrayapi.init import warm_start
+from lsr_arrayapi.fit import LSRFit, _Solver, make_rule
 from lsr_arrayapi.objective import Objective
-from lsr_arrayapi.solver import LSRFit, _Solver, make_rule
+from lsr_arrayapi.starts.simple import warm_start
 
 
 class _Fig7Logistic(Logistic):

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi.families import Logistic
+from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import binary_report
 from lsr_arrayapi.reproduce.experiments import Method, paper_methods, returned_run
 from lsr_arrayapi.reproduce.report import write_records
-from lsr_arrayapi.solver import fit_lsr
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _balance(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[An
 
 def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
     """Every method, every trial: metrics at each iteration, then the early-stopping choice."""
-    from lsr_arrayapi.io import load_vesselmnist3d
+    from lsr_arrayapi.data.io import load_vesselmnist3d
 
     if args.data is None:
         raise SystemExit("vessel needs --data PATH/vesselmnist3d.npz (MedMNIST, downloaded)")

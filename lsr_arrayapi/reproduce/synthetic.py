@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from lsr_arrayapi.datasets import (
+from lsr_arrayapi.data.datasets import (
     PAPER_RANKS,
     PAPER_SEPARATION_RANK,
     PAPER_SHAPE,
@@ -15,10 +15,10 @@ from lsr_arrayapi.datasets import (
     paper_warm_start,
     split_test,
 )
+from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee, prediction_error
 from lsr_arrayapi.reproduce.experiments import Experiment, Method, returned_run
 from lsr_arrayapi.reproduce.quirks import fit_fig7_lsrtr, sampled_label_error
-from lsr_arrayapi.solver import fit_lsr
 
 Record = dict[str, Any]
 

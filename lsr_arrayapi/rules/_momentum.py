@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lsr_arrayapi._namespace import array_namespace
-from lsr_arrayapi.orthogonalize import polar_svd, project_tangent, qr_orthonormal
-from lsr_arrayapi.protocols import UpdateRule
+from lsr_arrayapi.linalg.orthogonalize import polar_svd, project_tangent, qr_orthonormal
+from lsr_arrayapi.rules.base import UpdateRule
 
 RETRACTIONS = ("none", "qr", "polar")
 

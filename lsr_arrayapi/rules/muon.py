@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from lsr_arrayapi.orthogonalize import newton_schulz, ns_coefficient_table, polar_eig, polar_svd
+from lsr_arrayapi.linalg.orthogonalize import (
+    newton_schulz,
+    ns_coefficient_table,
+    polar_eig,
+    polar_svd,
+)
 from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonnegative
 
 ORTHOGONALIZERS = ("newton_schulz", "eig", "svd")

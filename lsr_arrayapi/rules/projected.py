@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from lsr_arrayapi.orthogonalize import polar_svd, project_tangent, qr_orthonormal
-from lsr_arrayapi.protocols import UpdateRule
+from lsr_arrayapi.linalg.orthogonalize import polar_svd, project_tangent, qr_orthonormal
+from lsr_arrayapi.rules.base import UpdateRule
 
 
 class QRRule(UpdateRule):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lsr_arrayapi._backends import RandomState, host_rng
-from lsr_arrayapi.orthogonalize import randomized_polar
+from lsr_arrayapi.linalg.orthogonalize import randomized_polar
 from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonnegative
 
 

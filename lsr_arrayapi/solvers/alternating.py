@@ -32,8 +32,8 @@ from functools import partial as partial_function
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
-from lsr_arrayapi.design import project_samples
-from lsr_arrayapi.model import lsr_tensor, lsr_term, multi_mode_product, unfold
+from lsr_arrayapi.data.design import project_samples
+from lsr_arrayapi.linalg.tensor import lsr_tensor, lsr_term, multi_mode_product, unfold
 
 #: Rule steps per factor block and outer iteration (S >= 2), chosen with
 #: ``python -m lsr_arrayapi.bench schedule``.

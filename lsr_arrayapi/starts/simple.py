@@ -18,8 +18,8 @@ from typing import Any
 
 from lsr_arrayapi._backends import Generator, standard_normal
 from lsr_arrayapi._namespace import follow
-from lsr_arrayapi.model import unfold
-from lsr_arrayapi.orthogonalize import qr_orthonormal
+from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
+from lsr_arrayapi.linalg.tensor import unfold
 
 INIT_STRATEGIES = ("spectral", "random")
 

@@ -1,6 +1,6 @@
 """Split a small Tucker core into the LSR form, many random restarts at once.
 
-The cold start's second stage (:mod:`lsr_arrayapi.coldstart`) fits
+The cold start's second stage (:mod:`lsr_arrayapi.starts.lift`) fits
 
     C  ~  sum_s  G x_1 Q_1^s ... x_K Q_K^s,     Q_k^s (q_k x r_k) orthonormal,
 
@@ -27,7 +27,7 @@ import math
 from typing import Any
 
 from lsr_arrayapi._backends import Generator
-from lsr_arrayapi.init import random_orthonormal
+from lsr_arrayapi.starts.simple import random_orthonormal
 
 __all__ = ["split_core"]
 

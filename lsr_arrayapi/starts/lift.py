@@ -12,7 +12,7 @@ block-diagonal with S copies of G.  So:
    random ones -- the best one continued;
 2. fit the LSR form to its small core ``C`` by least squares -- no pass over X:
    ``CORE_RESTARTS (S - 1)^2`` random starts run together, batched, by exact alternating
-   Procrustes / least-squares sweeps (:mod:`lsr_arrayapi.core_split`); keep
+   Procrustes / least-squares sweeps (:mod:`lsr_arrayapi.starts.core_split`); keep
    the best few by residual;
 3. lift: ``B_k^s = U_k V_k^s`` (orthonormal, since both are), then run a short
    L-BFGS refinement on the data from each of the best two and keep the lower loss.
@@ -28,9 +28,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lsr_arrayapi.core_split import split_core
-from lsr_arrayapi.design import Design
-from lsr_arrayapi.lack_of_fit import (
+from lsr_arrayapi.data.design import Design
+from lsr_arrayapi.linalg.tensor import lsr_tensor, multi_mode_product, unfold
+from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.objective import Objective
+from lsr_arrayapi.rules.projected import QRRule
+from lsr_arrayapi.starts.core_split import split_core
+from lsr_arrayapi.starts.lack_of_fit import (
     far_from_tucker,
     lack_of_fit,
     model_dimension,
@@ -40,10 +44,6 @@ from lsr_arrayapi.lack_of_fit import (
     warn_if_far_from_tucker,
     warn_uncheckable,
 )
-from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.model import lsr_tensor, multi_mode_product, unfold
-from lsr_arrayapi.objective import Objective
-from lsr_arrayapi.rules.projected import QRRule
 
 #: Stage budgets (outer iterations), chosen with ``python -m lsr_arrayapi.bench coldstart``.
 TUCKER_SHORT, TUCKER_LONG = 3, 150
@@ -81,7 +81,7 @@ def _fit(
     design: Design, objective: Objective, ranks, S, rng, fit_intercept, init, max_iter, tol,
     schedule: str = "gauss_seidel", rule: type = QRRule,
 ):  # fmt: skip
-    from lsr_arrayapi.solver import _Solver, run_bcd
+    from lsr_arrayapi.fit import _Solver, run_bcd
 
     solver = _Solver(design, objective, rule(), None, fit_intercept, objective.xp)
     return run_bcd(solver, init, ranks, S, rng, max_iter, tol, schedule=schedule)
@@ -121,7 +121,7 @@ def tucker_stage(
     all end in spurious Tucker fits, also a fit along a ridge path
     (:func:`_ridge_path_fit`): two independent candidates.
     """
-    from lsr_arrayapi.solver import auto_schedule
+    from lsr_arrayapi.fit import auto_schedule
 
     schedule = auto_schedule(design, objective.family, 1)
     stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
@@ -261,9 +261,9 @@ def fit_from_lift(
       and the lower of the two fits kept;
     * at small n each Tucker candidate is lifted and fitted, the lowest loss
       kept; candidates that end at different losses show that the sample has
-      several optima, and say so (:class:`~lsr_arrayapi.lack_of_fit.StartWarning`);
+      several optima, and say so (:class:`~lsr_arrayapi.starts.lack_of_fit.StartWarning`);
     * when the kept fit is far worse than the best Tucker fit
-      (:mod:`lsr_arrayapi.lack_of_fit`), the lift is tried once more with the
+      (:mod:`lsr_arrayapi.starts.lack_of_fit`), the lift is tried once more with the
       Tucker stage widened by one rank per mode and the lower loss kept;
     * a ``StartWarning`` follows if the kept fit is still far, or if the check
       cannot be made because n leaves the Tucker fit too few residual degrees of freedom.
@@ -333,7 +333,7 @@ def _continue_as_tucker(
     (its leading ``q_k`` left singular vectors), the core the coefficient
     projected onto the bases, so the start is the fit's own tensor.
     """
-    from lsr_arrayapi.solver import auto_schedule
+    from lsr_arrayapi.fit import auto_schedule
 
     xp = objective.xp
     q = tucker_ranks(design.sample_shape, ranks, S)

@@ -29,18 +29,23 @@ from typing import Any
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi._backends import RandomState, host_rng
-from lsr_arrayapi.alternating import als_iteration
-from lsr_arrayapi.conditioning import check_magnitudes
-from lsr_arrayapi.design import Design
-from lsr_arrayapi.diagnostics import check_fit
+from lsr_arrayapi.data.design import Design
+from lsr_arrayapi.diagnostics.conditioning import check_magnitudes
+from lsr_arrayapi.diagnostics.post_fit import check_fit
 from lsr_arrayapi.exceptions import numerical_faults_translated
-from lsr_arrayapi.init import check_start_shapes, random_factors, spectral_factors, warm_start
-from lsr_arrayapi.lack_of_fit import model_dimension
-from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, lsr_term
+from lsr_arrayapi.linalg.tensor import core_gradient, factor_gradient, lsr_tensor, lsr_term
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.plugins import get_family_class, get_rule_class
-from lsr_arrayapi.quasi_newton import LBFGSState, lbfgs_step
-from lsr_arrayapi.rule_contract import checked_rule
+from lsr_arrayapi.rules.contract import checked_rule
+from lsr_arrayapi.solvers.alternating import als_iteration
+from lsr_arrayapi.solvers.lbfgs import LBFGSState, lbfgs_step
+from lsr_arrayapi.starts.lack_of_fit import model_dimension
+from lsr_arrayapi.starts.simple import (
+    check_start_shapes,
+    random_factors,
+    spectral_factors,
+    warm_start,
+)
 from lsr_arrayapi.validation import check_fit_arguments
 
 _ARMIJO = 1e-4
@@ -88,7 +93,7 @@ class LSRFit:
 def make_rule(rule: str | Any, rule_options: Mapping[str, Any] | None, rng: Any) -> Any:
     """Instantiate a rule by name (or pass an instance through), checking option names.
 
-    A rule that is not built in runs behind :func:`~lsr_arrayapi.rule_contract.checked_rule`.
+    A rule that is not built in runs behind :func:`~lsr_arrayapi.rules.contract.checked_rule`.
     """
     options = dict(rule_options or {})
     if not isinstance(rule, str):
@@ -184,7 +189,7 @@ class _Solver:
         Gauss-Seidel passes one block per call; Jacobi passes all of them, so
         every factor moves from the same residual tensor (one pass pair for all).
         With ``block_design`` Z ``(n, d_k r_k)`` (one block; ``eta`` is affine in
-        it, see :mod:`lsr_arrayapi.alternating`) the step makes no pass over X.
+        it, see :mod:`lsr_arrayapi.solvers.alternating`) the step makes no pass over X.
         """
         xp = self.xp
         if block_design is None:
@@ -335,7 +340,7 @@ def fit_lsr(
     X : array of shape (n, d_1, ..., d_K), dask array or Design
         Samples, K >= 2, of any array-API namespace; or a ``dask.array.Array``
         chunked along the samples (the passes over X run on Dask, the rest in
-        memory in its chunks' namespace); or any :class:`~lsr_arrayapi.design.Design`.
+        memory in its chunks' namespace); or any :class:`~lsr_arrayapi.data.design.Design`.
     y : array-like of shape (n,)
         Responses, moved to X's namespace and device (a Dask y is computed: it
         holds n numbers).
@@ -367,7 +372,7 @@ def fit_lsr(
     sample_weight : array-like of shape (n,) or None, default=None
         Non-negative weights of the samples' losses (None: equal weights).
     init : str or mapping or LSRFit, default="lift"
-        Start: ``"lift"`` (the cold start, see :mod:`lsr_arrayapi.coldstart`),
+        Start: ``"lift"`` (the cold start, see :mod:`lsr_arrayapi.starts.lift`),
         ``"spectral"``, ``"random"``, or a warm start with ``core`` and
         ``factors`` (a mapping or a previous fit).
     n_init : int, default=2
@@ -379,7 +384,7 @@ def fit_lsr(
         from one residual tensor, then the core, four passes per iteration.
         ``"als"``: alternating block minimization, one pass per mode, each block
         solved on its own small design (Newton for S = 1, ``rule`` steps for
-        S >= 2; see :mod:`lsr_arrayapi.alternating`). ``"lbfgs"``: Riemannian
+        S >= 2; see :mod:`lsr_arrayapi.solvers.alternating`). ``"lbfgs"``: Riemannian
         L-BFGS on all blocks at once, about two passes per iteration, no rule.
         ``"auto"``: with no ``rule``, ``rule_options`` or ``lr``, ``"als"`` for
         S = 1 with the Gaussian family and ``"lbfgs"`` otherwise (the fastest
@@ -444,7 +449,7 @@ def fit_lsr(
     with numerical_faults_translated("fit_lsr"):
         try:
             if init == "lift":
-                from lsr_arrayapi.coldstart import fit_from_lift
+                from lsr_arrayapi.starts.lift import fit_from_lift
 
                 fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
             else:

@@ -17,7 +17,7 @@ hookimpl: Callable[[_F], _F] = pluggy.HookimplMarker(PROJECT)
 
 @_hookspec
 def lsr_arrayapi_update_rules() -> list[type]:  # type: ignore[empty-body]
-    """Return update-rule classes (see :class:`lsr_arrayapi.protocols.UpdateRule`).
+    """Return update-rule classes (see :class:`lsr_arrayapi.rules.base.UpdateRule`).
 
     Each class has a unique ``name``; set the class attribute ``replace = True``
     to override a rule of the same name registered before.
@@ -26,4 +26,4 @@ def lsr_arrayapi_update_rules() -> list[type]:  # type: ignore[empty-body]
 
 @_hookspec
 def lsr_arrayapi_families() -> list[type]:  # type: ignore[empty-body]
-    """Return GLM family classes (see :class:`lsr_arrayapi.protocols.Family`)."""
+    """Return GLM family classes (see :class:`lsr_arrayapi.families.base.Family`)."""

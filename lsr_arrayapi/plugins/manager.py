@@ -28,8 +28,9 @@ from typing import Any
 
 import pluggy
 
-from lsr_arrayapi import _builtin_plugin, hookspecs
 from lsr_arrayapi.exceptions import PluginWarning
+from lsr_arrayapi.plugins import builtin as _builtin_plugin
+from lsr_arrayapi.plugins import hookspecs
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT
 DISABLE_AUTOLOAD = "LSR_ARRAYAPI_DISABLE_PLUGIN_AUTOLOAD"

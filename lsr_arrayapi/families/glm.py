@@ -10,7 +10,7 @@ A family object has ``name``, ``validate(y)``, ``mean(eta)``, ``loss(eta, y)``
 solves an ALS block exactly: the automatic schedule picks ALS only then), and
 logistic and Poisson give ``saturated(eta, y)`` (the samples whose observed
 response has fitted probability 1 to machine precision: the sign of
-separation, :mod:`lsr_arrayapi.diagnostics`).  All
+separation, :mod:`lsr_arrayapi.diagnostics.post_fit`).  All
 forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float32.
 """
 
@@ -20,7 +20,7 @@ import math
 from typing import Any, ClassVar
 
 from lsr_arrayapi._namespace import array_namespace
-from lsr_arrayapi.protocols import Family
+from lsr_arrayapi.families.base import Family
 
 
 class _Family(Family):

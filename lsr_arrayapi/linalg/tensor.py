@@ -5,7 +5,7 @@ the core G is ``r = (r_1, ..., r_K)``; factor ``B_k^s`` is ``(d_k, r_k)``;
 ``factors`` is a list of S lists of K factor matrices.
 
 Every function costs O(S * D * max r) for D = prod(d) and never touches the
-samples: passes over X live in :mod:`lsr_arrayapi.design`.  No Kronecker
+samples: passes over X live in :mod:`lsr_arrayapi.data.design`.  No Kronecker
 product is ever formed.  Mode products use a cyclic ``tensordot`` on axis 0:
 contracting axis 0 appends the new axis at the end, so after K contractions the
 modes are back in order.

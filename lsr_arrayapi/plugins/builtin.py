@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lsr_arrayapi.families import BUILTIN_FAMILIES
-from lsr_arrayapi.hookspecs import hookimpl
+from lsr_arrayapi.plugins.hookspecs import hookimpl
 from lsr_arrayapi.rules import BUILTIN_RULES
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace, compute_dtype, device
-from lsr_arrayapi.design import Design, Reduce, project_samples
+from lsr_arrayapi.data.design import Design, Reduce, project_samples
 
 
 def _import_dask_array() -> Any:

@@ -51,7 +51,7 @@ def open_npy(path: str | os.PathLike[str], *, chunk_rows: int | None = None) -> 
     For a file that fits in the address space, ``np.load(path, mmap_mode="r")``
     is also accepted by ``fit`` directly (the OS pages it in as the passes stream).
     """
-    from lsr_arrayapi.dask_design import _import_dask_array
+    from lsr_arrayapi.data.dask_design import _import_dask_array
 
     check_parameters("open_npy", chunk_rows=chunk_rows)
     dask, da = _import_dask_array()

@@ -25,8 +25,8 @@ import math
 from collections import deque
 from typing import Any
 
-from lsr_arrayapi.model import core_gradient, factor_gradient, lsr_tensor, lsr_term
-from lsr_arrayapi.orthogonalize import polar_svd, project_tangent
+from lsr_arrayapi.linalg.orthogonalize import polar_svd, project_tangent
+from lsr_arrayapi.linalg.tensor import core_gradient, factor_gradient, lsr_tensor, lsr_term
 
 _ARMIJO = 1e-4
 _MAX_BACKTRACKS = 30

@@ -2,7 +2,7 @@
 
 An LSR model (ranks r, S terms) is a sub-model of the Tucker model with ranks
 ``q_k = min(S r_k, d_k)`` that the cold start fits first
-(:mod:`lsr_arrayapi.coldstart`).  At the two maximum-likelihood fits the
+(:mod:`lsr_arrayapi.starts.lift`).  At the two maximum-likelihood fits the
 likelihood-ratio statistic ``2 n (loss_LSR - loss_Tucker)`` is about
 chi-squared with ``p_Tucker - p_LSR`` degrees of freedom when the LSR form
 holds, so per degree of freedom it is about 1; for least squares the noise
@@ -42,7 +42,7 @@ MIN_RESIDUAL_DOF = 0.25
 
 
 class StartWarning(UserWarning):
-    """The fit may be a spurious stationary point (see :mod:`lsr_arrayapi.lack_of_fit`)."""
+    """The fit may be a spurious stationary point (see :mod:`lsr_arrayapi.starts.lack_of_fit`)."""
 
 
 def tucker_ranks(

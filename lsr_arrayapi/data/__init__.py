@@ -1,0 +1,1 @@
+"""Designs (X in memory, on Dask, in files), datasets and label encoding."""

@@ -1,0 +1,1 @@
+"""Checks of the inputs before a fit and of the fit after it."""

@@ -1,0 +1,1 @@
+"""Array algebra written once against the array API: LSR tensors, orthogonalization."""

@@ -1,0 +1,1 @@
+"""Block-coordinate solvers (schedules): Gauss-Seidel, Jacobi, ALS, Riemannian L-BFGS."""

@@ -1,0 +1,1 @@
+"""Start strategies: random, spectral, warm, and the default cold start (lift)."""
