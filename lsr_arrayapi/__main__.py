@@ -48,11 +48,12 @@ def steps(X: Any, family: str, S: int, rule: str | None) -> str:
     """What ``fit_lsr(X, ..., rule=rule)`` runs, in words (the demo's header line)."""
     if rule is not None:
         return f"rule {rule!r} in the Gauss-Seidel schedule"
-    from lsr_arrayapi.fit import auto_schedule, make_family
+    from lsr_arrayapi.plugins.instances import make_family
+    from lsr_arrayapi.solvers.choose import auto_solver
     from lsr_arrayapi.validation import check_design
 
-    schedule = auto_schedule(check_design(X)[1], make_family(family), S)
-    return f"automatic schedule ({SCHEDULE_NAMES.get(schedule, schedule)})"
+    solver = auto_solver(check_design(X)[1], make_family(family), S)
+    return f"automatic schedule ({SCHEDULE_NAMES.get(solver.name, solver.name)})"
 
 
 SCHEDULE_NAMES = {"als": "alternating least squares", "lbfgs": "Riemannian L-BFGS"}

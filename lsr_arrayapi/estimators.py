@@ -16,10 +16,11 @@ from sklearn.utils.validation import check_is_fitted
 from lsr_arrayapi._backends import RandomState, to_host
 from lsr_arrayapi._namespace import array_namespace, follow
 from lsr_arrayapi.data.labels import encode_binary_labels, is_numeric_labels
-from lsr_arrayapi.fit import fit_lsr, make_family
+from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import poisson_deviance
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
+from lsr_arrayapi.plugins.instances import make_family
 from lsr_arrayapi.validation import check_design, check_sample_weight, check_X, check_y
 
 #: The constructor parameters and fitted attributes every estimator shares (numpydoc).
@@ -52,9 +53,10 @@ init : str or mapping or LSRFit, default="lift"
     warm start with ``core`` and ``factors`` (a mapping or a previous fit).
 n_init : int, default=2
     Starts screened by the cold start's Tucker stage (the spectral one, then random ones).
-schedule : str, default="auto"
-    Block order: ``"auto"``, ``"gauss_seidel"``, ``"jacobi"``, ``"als"`` or
-    ``"lbfgs"`` (see :func:`~lsr_arrayapi.fit_lsr`). ``"auto"`` picks ALS or
+schedule : str or Solver, default="auto"
+    The solver: ``"auto"``, a registered name (``"gauss_seidel"``, ``"jacobi"``,
+    ``"als"``, ``"lbfgs"``, plugins') or a solver object with its own options
+    (see :func:`~lsr_arrayapi.fit_lsr`). ``"auto"`` picks ALS or
     L-BFGS as for ``rule=None``, and Gauss-Seidel when ``rule``,
     ``rule_options`` or ``lr`` is given.
 random_state : int or numpy.random.Generator or None, default=None
@@ -77,6 +79,9 @@ n_iter_ : int
     Outer iterations of the fit proper.
 converged_ : bool
     Whether the stopping test of ``tol`` was met.
+solver_ : str
+    The solver that produced the fit, with its options (and the update
+    rule where it used one), e.g. ``"LBFGS(memory=10, retraction='polar')"``.
 history_ : dict of str to list of float
     Per-iteration ``"loss"`` (penalized objective) and cumulative ``"time"``
     in seconds (entry 0 is the start).
@@ -117,7 +122,7 @@ class _LSRBase(BaseEstimator):
         fit_intercept: bool = True,
         init: Any = "lift",
         n_init: int = 2,
-        schedule: str = "auto",
+        schedule: str | Any = "auto",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -184,6 +189,7 @@ class _LSRBase(BaseEstimator):
         self.intercept_ = result.intercept
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
+        self.solver_ = result.solver
         self.history_ = result.history
         self.sample_shape_ = design.sample_shape
         return self
@@ -236,7 +242,7 @@ class LSRTensorGLM(_LSRBase):
         fit_intercept: bool = True,
         init: Any = "lift",
         n_init: int = 2,
-        schedule: str = "auto",
+        schedule: str | Any = "auto",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
-from lsr_arrayapi.families import Logistic
+from lsr_arrayapi.plugins.instances import make_family
 
 __all__ = [
     "accuracy",
@@ -38,24 +38,24 @@ def nee_squared(estimate: Any, truth: Any) -> float:
     return nee(estimate, truth) ** 2
 
 
-def prediction_error(family: str, eta: Any, y: Any) -> float:
+def prediction_error(family: str | Any, eta: Any, y: Any) -> float:
     """The paper's normalized prediction error on test data (as the authors' code computes it).
 
-    eta, y : ``(n,)`` linear predictor and observed responses.
+    ``family`` is a registered name or a family object with ``prediction_error``
+    (:class:`~lsr_arrayapi.families.base.FamilyBase`); eta, y: ``(n,)`` linear
+    predictor and observed responses.  The built-ins:
 
     * gaussian: ``||eta - y||^2 / ||y||^2``;
     * logistic: ``mean |sigmoid(eta) - y|`` (probability MAE, y in {0, 1});
     * poisson: ``||log(exp(eta) + 1) - log(y + 1)||^2 / ||log(y + 1)||^2``.
     """
-    xp = array_namespace(eta, y)
-    if family == "gaussian":
-        return float(xp.sum((eta - y) ** 2) / xp.sum(y**2))
-    if family == "logistic":
-        return float(xp.mean(xp.abs(Logistic().mean(eta) - y)))
-    if family == "poisson":
-        log_y = xp.log1p(y)
-        return float(xp.sum((xp.log1p(xp.exp(eta)) - log_y) ** 2) / xp.sum(log_y**2))
-    raise ValueError(f"no prediction error defined for family {family!r}")
+    family_obj = make_family(family)
+    if not callable(getattr(family_obj, "prediction_error", None)):
+        raise ValueError(f"no prediction error defined for family {family_obj.name!r}")
+    try:
+        return float(family_obj.prediction_error(eta, y))
+    except NotImplementedError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def poisson_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:

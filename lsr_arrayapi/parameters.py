@@ -23,20 +23,18 @@ from typing import Any
 
 from lsr_arrayapi._backends import Generator
 from lsr_arrayapi.exceptions import InvalidParameterError
+from lsr_arrayapi.plugins.manager import available_solvers, get_solver_class
 from lsr_arrayapi.starts.simple import INIT_STRATEGIES
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
-    "SCHEDULES",
-    "SCHEDULE_OPTIONS",
     "check_parameters",
-    "check_schedule_options",
     "check_sizes",
+    "check_solver_inputs",
     "constraints_table",
     "parameter_count",
 ]
 
-SCHEDULES = ("auto", "gauss_seidel", "jacobi", "lbfgs", "als")
 #: restarts of the cold start's Tucker stage: a bound that stops a typo from running for days
 MAX_N_INIT = 1000
 
@@ -122,6 +120,20 @@ class Options(Constraint):
         return isinstance(value, str) and value in self.values
 
 
+class _SolverName(Constraint):
+    """``"auto"`` or the name of a registered solver (looked up when checked)."""
+
+    def __call__(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.names()
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        return ("auto", *available_solvers())
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.names())
+
+
 class Instance(Constraint):
     """An instance of one of ``types``."""
 
@@ -197,6 +209,7 @@ FAMILY_INSTANCE = HasMembers(
     ("validate", "mean", "loss", "grad"),
     "a family instance with validate(), mean(), loss(), grad()",
 )
+SOLVER_INSTANCE = HasMembers(("uses", "init", "iterate"), "a solver with uses(), init(), iterate()")
 WARM_START = HasMembers(
     ("core", "factors"), "a warm start (a mapping or a fit with core and factors)", fields=True
 )
@@ -215,7 +228,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "fit_intercept": [BOOLEAN],
     "init": [Options(("lift", *INIT_STRATEGIES)), WARM_START],
     "n_init": [Interval(numbers.Integral, 1, MAX_N_INIT)],
-    "schedule": [Options(SCHEDULES)],
+    "schedule": [_SolverName(), SOLVER_INSTANCE],
     "random_state": [
         NONE,
         Interval(numbers.Integral, 0),
@@ -254,41 +267,27 @@ def check_parameters(caller: str, **values: Any) -> dict[str, Any]:
     return checked
 
 
-#: the options (beyond X, y and the stopping rule) each schedule uses; giving
-#: one it does not use is an error, never silently ignored
-SCHEDULE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "gauss_seidel": ("rule", "rule_options", "lr"),
-    "jacobi": ("rule", "rule_options", "lr"),
-    "als": ("rule", "rule_options"),  # rule steps on the constrained blocks (S >= 2)
-    "als, S = 1": (),  # every block is a free GLM solved by Newton steps
-    "lbfgs": (),  # its own quasi-Newton step and polar retraction
-}
-
-
-def check_schedule_options(
-    schedule: str, S: int, *, rule: Any, rule_options: Any, lr: Any, init: Any, n_init: Any
+def check_solver_inputs(
+    solver: Any, S: int, *, rule: Any, rule_options: Any, lr: Any, init: Any, n_init: Any
 ) -> None:
-    """Reject an option that the chosen schedule (or init) would not use.
+    """Reject an option of ``fit_lsr`` that ``solver`` (or init) would not use.
 
-    ``schedule="auto"`` picks a schedule that uses every option given, so only
-    an explicit schedule is checked.  ``n_init`` (other than its default 2)
+    What a solver uses is its own declaration, ``solver.uses(S)``
+    (:class:`~lsr_arrayapi.solvers.base.Solver`); ``schedule="auto"`` picks one
+    that uses every option given.  ``n_init`` (other than its default 2)
     applies to ``init="lift"`` only.
     """
-    given = {
-        "rule": rule is not None,
-        "rule_options": bool(rule_options),
-        "lr": lr is not None,
-    }
-    if schedule != "auto":
-        key = "als, S = 1" if schedule == "als" and S == 1 else schedule
-        unused = [name for name, on in given.items() if on and name not in SCHEDULE_OPTIONS[key]]
-        if unused:
-            uses = ", ".join(SCHEDULE_OPTIONS[key]) or "none of rule, rule_options, lr"
-            raise InvalidParameterError(
-                f"schedule={schedule!r}{' with S = 1' if key != schedule else ''} does not use "
-                f"{', '.join(unused)} (it uses {uses}); leave {' and '.join(unused)} unset "
-                "or choose another schedule"
-            )
+    given = {"rule": rule is not None, "rule_options": bool(rule_options), "lr": lr is not None}
+    uses = tuple(solver.uses(S))
+    unused = [name for name, on in given.items() if on and name not in uses]
+    if unused:
+        name = getattr(solver, "name", type(solver).__name__)
+        at = f" with S = {S}" if uses != tuple(solver.uses(S + 1)) else ""
+        raise InvalidParameterError(
+            f"schedule={name!r}{at} does not use {', '.join(unused)} (it uses "
+            f"{', '.join(uses) or 'none of rule, rule_options, lr'}); leave "
+            f"{' and '.join(unused)} unset or choose another schedule"
+        )
     if n_init != 2 and not (isinstance(init, str) and init == "lift"):
         raise InvalidParameterError(
             f"n_init={n_init!r} applies to init='lift' only (the restarts of its Tucker "
@@ -341,11 +340,18 @@ def check_sizes(
 
 
 def constraints_table() -> str:
-    """Both tables as text: each parameter's accepted values, each schedule's options."""
+    """Both tables as text: each parameter's accepted values, each solver's options."""
     width = max(map(len, PARAMETER_CONSTRAINTS))
     lines = [f"{name:<{width}}  {describe(name)}" for name in PARAMETER_CONSTRAINTS]
     lines.append("")
-    for schedule, options in SCHEDULE_OPTIONS.items():
-        uses = ", ".join(options) or "no rule, rule_options or lr"
-        lines.append(f"{schedule:<{width}}  uses {uses}")
+    for name in available_solvers():
+        solver = get_solver_class(name)()
+        cases = (
+            [(1, name)]
+            if solver.uses(1) == solver.uses(2)
+            else [(1, f"{name}, S = 1"), (2, f"{name}, S >= 2")]
+        )
+        for S, label in cases:
+            uses = ", ".join(solver.uses(S)) or "no rule, rule_options or lr"
+            lines.append(f"{label:<{width}}  uses {uses}")
     return "\n".join(lines)

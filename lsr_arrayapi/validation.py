@@ -25,7 +25,9 @@ from array_api_compat import is_array_api_obj, is_dask_array, is_pydata_sparse_a
 from lsr_arrayapi._namespace import array_namespace, check_namespace, compute_dtype, device, follow
 from lsr_arrayapi.data.design import Design, InMemoryDesign
 from lsr_arrayapi.exceptions import InvalidParameterError
-from lsr_arrayapi.parameters import check_parameters, check_schedule_options, check_sizes
+from lsr_arrayapi.parameters import check_parameters, check_sizes, check_solver_inputs
+from lsr_arrayapi.plugins.instances import make_family
+from lsr_arrayapi.solvers.choose import make_solver
 from lsr_arrayapi.starts.simple import check_start_shapes, warm_start
 
 
@@ -243,6 +245,8 @@ class FitArguments:
     ranks: tuple[int, ...]
     S: int
     init: Any
+    family: Any  # the family object
+    solver: Any  # the solver object that will run (schedule="auto" resolved)
     options: dict[str, Any]  # the other parameters as plain Python values
 
 
@@ -253,7 +257,7 @@ def check_fit_arguments(
 
     Parameters (the table of :mod:`lsr_arrayapi.parameters`), then the data
     (X, y, sample_weight), the sizes (ranks and S against the sample shape),
-    the options the schedule uses, and a warm start.  ``parameters`` are
+    the solver (``schedule``) and the options it uses, and a warm start.  ``parameters`` are
     ``fit_lsr``'s keyword arguments by name; they come back in ``options`` as
     plain Python values (NumPy scalars would leak into other namespaces' arithmetic).
     """
@@ -262,18 +266,18 @@ def check_fit_arguments(
     y = check_y(y, like, xp=xp)
     weights = check_sample_weight(sample_weight, like, xp=xp)
     ranks, S = check_sizes(parameters["ranks"], design.sample_shape, parameters["separation_rank"])
-    schedule = parameters["schedule"]
-    check_schedule_options(
-        schedule, S, rule=parameters["rule"], rule_options=parameters["rule_options"],
-        lr=parameters["lr"], init=init, n_init=parameters["n_init"],
+    family = make_family(parameters["family"])
+    rule, rule_options, lr = parameters["rule"], parameters["rule_options"], parameters["lr"]
+    rule_given = rule is not None or bool(rule_options) or lr is not None
+    solver = make_solver(parameters["schedule"], design, family, S, rule_given=rule_given)
+    check_solver_inputs(
+        solver, S, rule=rule, rule_options=rule_options, lr=lr, init=init,
+        n_init=parameters["n_init"],
     )  # fmt: skip
-    if schedule == "als" and not hasattr(design, "project"):
-        raise InvalidParameterError(
-            "schedule='als' needs a design with a project() method (arrays, Dask arrays); "
-            f"{type(design).__name__} has none"
-        )
+    if callable(getattr(solver, "check", None)):
+        solver.check(design, S)
     if not isinstance(init, str):
         init = check_warm_start(
             init, xp=xp, like=like, sample_shape=design.sample_shape, ranks=ranks, S=S
         )
-    return FitArguments(xp, design, y, weights, ranks, S, init, parameters)
+    return FitArguments(xp, design, y, weights, ranks, S, init, family, solver, parameters)

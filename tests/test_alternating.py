@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from lsr_arrayapi import fit_lsr
 from lsr_arrayapi.data.datasets import make_lsr_problem
-from lsr_arrayapi.data.design import IdentityDesign, InMemoryDesign
+from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.linalg.tensor import multi_mode_product
 from lsr_arrayapi.metrics import nee
 
@@ -50,15 +50,6 @@ def test_project_takes_x_in_chunks(monkeypatch):
     whole = InMemoryDesign(X).project(matrices)
     monkeypatch.setattr(design_module, "_CHUNK_ELEMENTS", 2 * 60)  # two samples per chunk
     np.testing.assert_allclose(InMemoryDesign(X).project(matrices), whole, atol=1e-12)
-
-
-def test_identity_design_projects_its_unit_tensors():
-    like = np.zeros(1)
-    matrices = [np.arange(6.0).reshape(3, 2), None]
-    got = IdentityDesign((3, 4), like).project(matrices)
-    units = np.eye(12).reshape(12, 3, 4)
-    expected = np.stack([multi_mode_product(u, matrices, transpose=True) for u in units])
-    np.testing.assert_allclose(got, expected)
 
 
 def test_project_needs_a_matrix():

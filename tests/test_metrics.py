@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from lsr_arrayapi import metrics
+from lsr_arrayapi.families.base import FamilyBase
 
 
 def test_estimation_errors(backend):
@@ -28,8 +29,14 @@ def test_prediction_errors_by_hand(backend):
     log_mu, log_y = np.log1p(np.exp([1.0, 2.0])), np.log1p([1.0, 3.0])
     expected = np.sum((log_mu - log_y) ** 2) / np.sum(log_y**2)
     assert metrics.prediction_error("poisson", eta, counts) == pytest.approx(expected)
-    with pytest.raises(ValueError, match="no prediction error"):
+    with pytest.raises(ValueError, match="unknown family 'gamma'"):
         metrics.prediction_error("gamma", eta, y)
+
+    class Bare(FamilyBase):  # a family that defines no prediction error
+        name = "bare"
+
+    with pytest.raises(ValueError, match="no prediction error defined for family 'bare'"):
+        metrics.prediction_error(Bare(), eta, y)
 
 
 def test_poisson_deviance_by_hand(backend):

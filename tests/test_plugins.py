@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import ClassVar
+
 import numpy as np
 import pytest
 from helpers import plugin_module
@@ -129,3 +132,76 @@ def test_rule_receives_the_fits_generator_when_it_accepts_random_state(registere
     finally:
         unregister_plugin(plugin)
     assert isinstance(seen[0], np.random.Generator)
+
+
+@dataclasses.dataclass(frozen=True)
+class CoreOnly:
+    """A minimal solver: moves only the core (the factors stay at the start's)."""
+
+    name: ClassVar[str] = "core_only"
+
+    def uses(self, S):
+        return ()
+
+    def init(self, state):
+        return None
+
+    def iterate(self, state, memory):
+        from lsr_arrayapi.solvers import Outcome
+
+        state.update_core()
+        return Outcome()
+
+
+class SolverPlugin:
+    @lsr_arrayapi.hookimpl
+    def lsr_arrayapi_solvers(self):
+        return [CoreOnly]
+
+
+def test_a_plugin_solver_is_a_schedule_and_declares_what_it_uses():
+    plugin = SolverPlugin()
+    register_plugin(plugin)
+    try:
+        assert "core_only" in lsr_arrayapi.plugins.available_solvers()
+        p = make_lsr_problem(200, sample_shape=(6, 7, 8), separation_rank=1, random_state=1)
+        start = fit_lsr(p.X, p.y, ranks=2, init="spectral", max_iter=0)
+        fit = fit_lsr(p.X, p.y, ranks=2, init=start, schedule="core_only", max_iter=3, tol=0.0)
+        assert fit.solver == "CoreOnly()"
+        for moved, kept in zip(fit.factors[0], start.factors[0], strict=True):
+            np.testing.assert_array_equal(moved, kept)
+        assert fit.history["loss"][-1] < fit.history["loss"][0]
+        with pytest.raises(ValueError, match="schedule='core_only' does not use rule"):
+            fit_lsr(p.X, p.y, ranks=2, schedule="core_only", rule="qr")
+    finally:
+        unregister_plugin(plugin)
+    with pytest.raises(ValueError, match="one of 'auto'"):
+        fit_lsr(p.X, p.y, ranks=2, schedule="core_only")
+
+
+def test_a_solver_without_the_protocol_is_rejected():
+    class NoIterate:
+        name = "broken"
+
+        def uses(self, S):
+            return ()
+
+    class Plugin:
+        @lsr_arrayapi.hookimpl
+        def lsr_arrayapi_solvers(self):
+            return [NoIterate]
+
+    with pytest.raises(TypeError, match=r"lacks the methods \['init', 'iterate'\]"):
+        register_plugin(Plugin())
+    assert "broken" not in lsr_arrayapi.plugins.available_solvers()
+
+
+def test_the_fit_records_the_solver_that_ran():
+    p = make_lsr_problem(200, sample_shape=(6, 7, 8), separation_rank=2, random_state=1)
+    options = {"ranks": 2, "separation_rank": 2, "init": "spectral", "max_iter": 2}
+    with pytest.warns(Warning):
+        assert fit_lsr(p.X, p.y, **options).solver == "LBFGS(memory=10, retraction='polar')"
+        muon = fit_lsr(p.X, p.y, rule="muon", **options).solver
+    assert muon == "GaussSeidel() with rule 'muon', lr=None"
+    with pytest.raises(ValueError, match="unknown retraction 'nope'"):
+        lsr_arrayapi.solvers.LBFGS(retraction="nope")

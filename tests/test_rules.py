@@ -101,7 +101,7 @@ def test_muon_update_norm_is_bounded_by_its_step():
         ("muon", {"ns_steps": 0}, "ns_steps must be >= 1"),
         ("muon", {"orthogonalizer": "cholesky"}, "orthogonalizer must be one of"),
         ("muon", {"preset": "fast"}, "unknown muon preset"),
-        ("muon", {"retract": "cayley"}, "retract must be one of"),
+        ("muon", {"retract": "householder"}, "retract must be one of"),
         ("muon", {"ns_coefficients": "mine"}, "unknown Newton-Schulz schedule"),
         ("muon", {"beta": 0.9}, r"unknown option\(s\) \['beta'\] for rule 'muon'"),
         ("randomized_polar", {"rank": 0}, "rank must be >= 1"),

@@ -21,3 +21,30 @@ def test_estimator_fits_with_the_plugin_rule():
     assert nee(model.coef_, p.coef) < 1e-3
     for W in model.factors_[0]:
         np.testing.assert_allclose(W.T @ W, np.eye(2), atol=1e-10)
+
+
+def test_the_plugin_retraction_reaches_the_default_solver():
+    """L-BFGS (the default for S = 2) takes the plugin's retraction by name, and ends
+    at the same fit as with its default polar retraction."""
+    from lsr_arrayapi import fit_lsr
+    from lsr_arrayapi.solvers import LBFGS
+
+    assert "cayley" in lsr_arrayapi.plugins.available_retractions()
+    p = make_lsr_problem(500, sample_shape=(6, 7, 8), separation_rank=2, random_state=2)
+    fits = {
+        r: fit_lsr(
+            p.X,
+            p.y,
+            ranks=2,
+            separation_rank=2,
+            random_state=0,
+            max_iter=300,
+            schedule=LBFGS(retraction=r),
+        )
+        for r in ("polar", "cayley")
+    }
+    assert fits["cayley"].solver == "LBFGS(memory=10, retraction='cayley')"
+    assert nee(fits["cayley"].coef, fits["polar"].coef) < 1e-4
+    for term in fits["cayley"].factors:
+        for W in term:
+            np.testing.assert_allclose(W.T @ W, np.eye(2), atol=1e-10)

@@ -26,7 +26,7 @@ from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.parameters import SCHEDULES
+from lsr_arrayapi.plugins import available_solvers
 
 
 def tensorly_race(
@@ -150,7 +150,10 @@ def add_parser(commands: Any) -> None:
         "--seed", type=seed_int, default=0, help="seed of data and fits (default: 0)"
     )
     parser.add_argument(
-        "--schedule", default="auto", choices=SCHEDULES, help="lsr_arrayapi's schedule"
+        "--schedule",
+        default="auto",
+        choices=["auto", *available_solvers()],
+        help="lsr_arrayapi's schedule",
     )
     parser.add_argument(
         "--init",

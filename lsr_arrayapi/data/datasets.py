@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi._backends import RandomState, host_rng
+from lsr_arrayapi.plugins.instances import make_family
 
 #: The paper's synthetic shape: m = (10, 15, 20), r = (2, 2, 2), S = 2.
 PAPER_SHAPE = (10, 15, 20)
@@ -65,7 +66,7 @@ def make_lsr_problem(
     sample_shape: Sequence[int] = PAPER_SHAPE,
     ranks: Sequence[int] = PAPER_RANKS,
     separation_rank: int = PAPER_SEPARATION_RANK,
-    family: str = "gaussian",
+    family: str | Any = "gaussian",
     noise: float = 0.1,
     random_state: RandomState = None,
     xp: Any = None,
@@ -74,24 +75,22 @@ def make_lsr_problem(
 ) -> LSRProblem:
     """Draw truth, X with i.i.d. N(0,1) entries and y from ``family``.
 
-    gaussian: ``y = eta + noise * N(0,1)``; logistic: ``y ~ Bernoulli(sigmoid(eta))``;
-    poisson: ``y ~ Poisson(exp(eta))``.  ``xp`` (default NumPy), ``dtype``
+    ``family`` (a registered name or a family object) draws y with its
+    ``sample`` method: gaussian ``y = eta + noise * N(0,1)``, logistic
+    ``y ~ Bernoulli(sigmoid(eta))``, poisson ``y ~ Poisson(exp(eta))``.  ``xp`` (default NumPy), ``dtype``
     (default float64) and ``device`` place the arrays.
     """
     rng = host_rng(random_state)
     core, factors, coef = true_lsr(sample_shape, ranks, separation_rank, rng)
     X = rng.standard_normal((n_samples, *sample_shape))
     eta = X.reshape(n_samples, -1) @ coef.reshape(-1)
-    if family == "gaussian":
-        y = eta + noise * rng.standard_normal(n_samples)
-    elif family == "logistic":
-        y = (rng.random(n_samples) < 1.0 / (1.0 + np.exp(-eta))).astype(float)
-    elif family == "poisson":
-        y = rng.poisson(np.exp(eta)).astype(float)
-    else:
+    family_obj = make_family(family)
+    try:
+        y = np.asarray(family_obj.sample(eta, rng, noise), dtype=float)
+    except (NotImplementedError, AttributeError):
         raise ValueError(
-            f"unknown family {family!r}; synthetic data exists for gaussian, logistic, poisson"
-        )
+            f"family {family_obj.name!r} has no sample(eta, rng, noise) method for synthetic data"
+        ) from None
     if xp is None:
         import array_api_compat.numpy as xp
     dtype = xp.float64 if dtype is None else dtype
@@ -105,7 +104,7 @@ def make_lsr_problem(
         coef=put(coef),
         core=put(core),
         factors=[[put(f) for f in term] for term in factors],
-        family=family,
+        family=family_obj.name,
     )
 
 

@@ -141,35 +141,3 @@ def mode_contract(xp: Any, tensor: Any, matrix: Any, axis: int) -> Any:
 #: project's largest temporary per chunk, in entries (2 MiB in float64): smaller chunks
 #: pay per-chunk overhead, larger ones memory (``python -m lsr_arrayapi.bench roofline``).
 _CHUNK_ELEMENTS = 2**18
-
-
-class IdentityDesign(Design):
-    """Samples are the unit tensors of ``shape``: ``eta = vec(coef)``.
-
-    Fitting it with the Gaussian family is least-squares approximation of a
-    tensor ``y`` (flattened) by the LSR form -- used to decompose a small
-    Tucker core without touching X.
-    """
-
-    in_memory = True
-
-    def __init__(self, shape: tuple[int, ...], like: Any) -> None:
-        self.xp = array_namespace(like)
-        self.sample_shape = tuple(int(s) for s in shape)
-        self.n_samples = math.prod(self.sample_shape)
-        self.dtype = like.dtype
-        self.device = device(like)
-
-    def forward(self, coef: Any) -> Any:
-        return self.xp.reshape(coef, (self.n_samples,))
-
-    def adjoint(self, weights: Any) -> Any:
-        return self.xp.reshape(weights, self.sample_shape)
-
-    def project(self, matrices: Sequence[Any | None], reduce: Reduce | None = None) -> Any:
-        """The unit samples contracted: ``(n, q_1, ..., q_K)`` (see InMemoryDesign)."""
-        eye = self.xp.eye(self.n_samples, dtype=self.dtype, device=self.device)
-        return project_samples(self.xp, eye, self.sample_shape, matrices, reduce)
-
-    def squared_norms(self) -> Any:
-        return self.xp.ones((self.n_samples,), dtype=self.dtype, device=self.device)

@@ -17,42 +17,13 @@ forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
-from lsr_arrayapi.families.base import Family
+from lsr_arrayapi.families.base import FamilyBase
 
 
-class _Family(Family):
-    name: ClassVar[str]
-    curvature_bound: ClassVar[float | None]
-    quadratic: ClassVar[bool] = False
-
-    def validate(self, y: Any) -> None:
-        xp = array_namespace(y)
-        if not bool(xp.all(xp.isfinite(y))):
-            raise ValueError(f"y contains NaN or infinite values ({self.name} family)")
-
-    def pointwise_loss(self, eta: Any, y: Any) -> Any:
-        """Per-sample negative log-likelihood ``(n,)`` (enables ``sample_weight``)."""
-        raise NotImplementedError
-
-    def loss(self, eta: Any, y: Any) -> Any:
-        xp = array_namespace(eta, y)
-        return xp.mean(self.pointwise_loss(eta, y))
-
-    def mean(self, eta: Any) -> Any:
-        raise NotImplementedError
-
-    def grad(self, eta: Any, y: Any) -> Any:
-        return self.mean(eta) - y
-
-    def curvature(self, eta: Any) -> Any:
-        """``d^2 loss_i / d eta_i^2`` ``(n,)`` (the variance function for canonical links)."""
-        raise NotImplementedError
-
-
-class Gaussian(_Family):
+class Gaussian(FamilyBase):
     """Least squares: ``loss = (eta - y)^2 / 2``, identity link."""
 
     name = "gaussian"
@@ -68,8 +39,17 @@ class Gaussian(_Family):
     def curvature(self, eta: Any) -> Any:
         return array_namespace(eta).ones_like(eta)
 
+    def sample(self, eta: Any, rng: Any, noise: float) -> Any:
+        """``y = eta + noise * N(0, 1)``."""
+        return eta + noise * rng.standard_normal(eta.shape[0])
 
-class Logistic(_Family):
+    def prediction_error(self, eta: Any, y: Any) -> float:
+        """``||eta - y||^2 / ||y||^2``."""
+        xp = array_namespace(eta, y)
+        return float(xp.sum((eta - y) ** 2) / xp.sum(y**2))
+
+
+class Logistic(FamilyBase):
     """Bernoulli with the logit link; y in {0, 1}."""
 
     name = "logistic"
@@ -96,13 +76,23 @@ class Logistic(_Family):
         mean = self.mean(eta)
         return mean * (1.0 - mean)
 
+    def sample(self, eta: Any, rng: Any, noise: float) -> Any:
+        """``y ~ Bernoulli(sigmoid(eta))``."""
+        xp = array_namespace(eta)
+        return xp.astype(rng.random(eta.shape[0]) < self.mean(eta), eta.dtype)
+
+    def prediction_error(self, eta: Any, y: Any) -> float:
+        """``mean |sigmoid(eta) - y|`` (probability MAE, y in {0, 1})."""
+        xp = array_namespace(eta, y)
+        return float(xp.mean(xp.abs(self.mean(eta) - y)))
+
     def saturated(self, eta: Any, y: Any) -> Any:
         """Samples whose label has fitted probability 1 to machine precision ``(n,)`` bool."""
         xp = array_namespace(eta, y)
         return (2.0 * y - 1.0) * eta > -math.log(float(xp.finfo(eta.dtype).eps))
 
 
-class Poisson(_Family):
+class Poisson(FamilyBase):
     """Poisson with the log link; y counts in {0, 1, 2, ...}."""
 
     name = "poisson"
@@ -126,6 +116,17 @@ class Poisson(_Family):
 
     def curvature(self, eta: Any) -> Any:
         return self.mean(eta)
+
+    def sample(self, eta: Any, rng: Any, noise: float) -> Any:
+        """``y ~ Poisson(exp(eta))``."""
+        xp = array_namespace(eta)
+        return xp.astype(rng.poisson(self.mean(eta)), eta.dtype)
+
+    def prediction_error(self, eta: Any, y: Any) -> float:
+        """``||log(exp(eta) + 1) - log(y + 1)||^2 / ||log(y + 1)||^2``."""
+        xp = array_namespace(eta, y)
+        log_y = xp.log1p(y)
+        return float(xp.sum((xp.log1p(xp.exp(eta)) - log_y) ** 2) / xp.sum(log_y**2))
 
     def saturated(self, eta: Any, y: Any) -> Any:
         """Zero counts whose fitted mean is below machine precision ``(n,)`` bool."""

@@ -84,5 +84,29 @@ def factor_gradient(residual: Any, core: Any, term_factors: Sequence[Any], k: in
 
 def unfold(tensor: Any, k: int, xp: Any) -> Any:
     """Mode-k unfolding ``(n_k, prod of the other sizes)`` (other modes in increasing order)."""
-    order = (k, *[j for j in range(tensor.ndim) if j != k])
-    return xp.reshape(xp.permute_dims(tensor, order), (tensor.shape[k], -1))
+    return batched_unfold(tensor[None, ...], k, xp)[0, ...]
+
+
+# -- batched: a leading axis of R independent tensors (the cold start's core split) --------
+
+
+def batched_unfold(tensor: Any, k: int, xp: Any) -> Any:
+    """Mode-k unfoldings of a stack ``(R, n_1, ..., n_K)``: ``(R, n_k, prod of the others)``."""
+    moved = xp.moveaxis(tensor, k + 1, 1)
+    return xp.reshape(moved, (moved.shape[0], moved.shape[1], -1))
+
+
+def batched_mode_product(tensor: Any, matrix: Any, k: int, xp: Any) -> Any:
+    """``tensor x_k matrix`` for a stack: tensor ``(R, ..., a_k, ...)``, matrix ``(R, p, a_k)``."""
+    moved = xp.moveaxis(tensor, k + 1, -1)
+    shape = moved.shape
+    flat = xp.reshape(moved, (shape[0], -1, shape[-1]))
+    product = xp.matmul(flat, xp.matrix_transpose(matrix))
+    return xp.moveaxis(xp.reshape(product, (*shape[:-1], matrix.shape[1])), -1, k + 1)
+
+
+def batched_lsr_term(core: Any, term_factors: Sequence[Any], xp: Any) -> Any:
+    """One term ``G x_1 Q_1 ... x_K Q_K`` for a stack: core ``(R, r)``, factors ``(R, q_k, r_k)``."""
+    for k, factor in enumerate(term_factors):
+        core = batched_mode_product(core, factor, k, xp)
+    return core

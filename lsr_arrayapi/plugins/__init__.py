@@ -2,20 +2,28 @@
 
 from lsr_arrayapi.plugins.manager import (
     available_families,
+    available_retractions,
     available_rules,
+    available_solvers,
     get_family_class,
     get_plugin_manager,
+    get_retraction_class,
     get_rule_class,
+    get_solver_class,
     register_plugin,
     unregister_plugin,
 )
 
 __all__ = [
     "available_families",
+    "available_retractions",
     "available_rules",
+    "available_solvers",
     "get_family_class",
     "get_plugin_manager",
+    "get_retraction_class",
     "get_rule_class",
+    "get_solver_class",
     "register_plugin",
     "unregister_plugin",
 ]

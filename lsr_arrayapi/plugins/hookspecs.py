@@ -27,3 +27,14 @@ def lsr_arrayapi_update_rules() -> list[type]:  # type: ignore[empty-body]
 @_hookspec
 def lsr_arrayapi_families() -> list[type]:  # type: ignore[empty-body]
     """Return GLM family classes (see :class:`lsr_arrayapi.families.base.Family`)."""
+
+
+@_hookspec
+def lsr_arrayapi_retractions() -> list[type]:  # type: ignore[empty-body]
+    """Return retraction classes (see :class:`lsr_arrayapi.linalg.retractions.Retraction`)."""
+
+
+@_hookspec
+def lsr_arrayapi_solvers() -> list[type]:  # type: ignore[empty-body]
+    """Return solver classes (see :class:`lsr_arrayapi.solvers.base.Solver`); each name is a
+    ``schedule=`` value."""

@@ -29,16 +29,30 @@ from typing import Any
 import pluggy
 
 from lsr_arrayapi.exceptions import PluginWarning
-from lsr_arrayapi.plugins import builtin as _builtin_plugin
 from lsr_arrayapi.plugins import hookspecs
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT
 DISABLE_AUTOLOAD = "LSR_ARRAYAPI_DISABLE_PLUGIN_AUTOLOAD"
 
-_SINGULAR = {"rules": "rule", "families": "family"}
-_HOOKS = {"rules": "lsr_arrayapi_update_rules", "families": "lsr_arrayapi_families"}
+_SINGULAR = {
+    "rules": "rule",
+    "families": "family",
+    "retractions": "retraction",
+    "solvers": "solver",
+}
+_HOOKS = {
+    "rules": "lsr_arrayapi_update_rules",
+    "families": "lsr_arrayapi_families",
+    "retractions": "lsr_arrayapi_retractions",
+    "solvers": "lsr_arrayapi_solvers",
+}
 #: the methods a registered class must have
-_PROTOCOL = {"rules": ("init_state", "step"), "families": ("validate", "mean", "loss", "grad")}
+_PROTOCOL = {
+    "rules": ("init_state", "step"),
+    "families": ("validate", "mean", "loss", "grad"),
+    "retractions": ("retract",),
+    "solvers": ("uses", "init", "iterate"),
+}
 
 _lock = threading.RLock()
 _manager: pluggy.PluginManager | None = None
@@ -52,7 +66,10 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if _manager is None:
             manager = pluggy.PluginManager(hookspecs.PROJECT)
             manager.add_hookspecs(hookspecs)
-            manager.register(_builtin_plugin, name="lsr_arrayapi.builtin")
+            # loaded on first use, like the entry points (the built-in solvers use the registry)
+            from lsr_arrayapi.plugins import builtin
+
+            manager.register(builtin, name="lsr_arrayapi.builtin")
             _manager = manager  # a plugin that looks up the registry while loading sees this one
             if not os.environ.get(DISABLE_AUTOLOAD):
                 _load_entry_points(manager)
@@ -70,7 +87,7 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
         except Exception as exc:
             warnings.warn(
                 f"lsr_arrayapi plugin entry point {entry_point.name!r} ({entry_point.value}) "
-                f"is skipped: {type(exc).__name__}: {exc}. The built-in rules and families "
+                f"is skipped: {type(exc).__name__}: {exc}. The built-ins "
                 f"and other plugins still work; set {DISABLE_AUTOLOAD}=1 to load no entry points",
                 PluginWarning,
                 stacklevel=2,
@@ -195,12 +212,30 @@ def available_families() -> list[str]:
     return sorted(_registry("families"))
 
 
+def available_retractions() -> list[str]:
+    """Names of the registered retractions."""
+    return sorted(_registry("retractions"))
+
+
+def available_solvers() -> list[str]:
+    """Names of the registered solvers (``schedule=`` values besides ``"auto"``)."""
+    return sorted(_registry("solvers"))
+
+
 def get_rule_class(name: str) -> type:
     return _lookup("rules", name)
 
 
 def get_family_class(name: str) -> type:
     return _lookup("families", name)
+
+
+def get_retraction_class(name: str) -> type:
+    return _lookup("retractions", name)
+
+
+def get_solver_class(name: str) -> type:
+    return _lookup("solvers", name)
 
 
 def _lookup(kind: str, name: str) -> type:

@@ -13,8 +13,10 @@ from lsr_arrayapi._backends import host_rng
 from lsr_arrayapi._namespace import array_namespace, follow
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.families import Logistic
-from lsr_arrayapi.fit import LSRFit, _Solver, make_rule
 from lsr_arrayapi.objective import Objective
+from lsr_arrayapi.plugins.instances import make_rule
+from lsr_arrayapi.result import LSRFit
+from lsr_arrayapi.solvers.state import FitState
 from lsr_arrayapi.starts.simple import warm_start
 
 
@@ -41,7 +43,7 @@ def fit_fig7_lsrtr(
     xp = array_namespace(X)
     family = _Fig7Logistic()
     rule = make_rule("qr", {"sign_fix": False, "tangent": False}, None)
-    solver = _Solver(InMemoryDesign(X), Objective(family, y, None, 0.0), rule, alpha, False, xp)
+    solver = FitState(InMemoryDesign(X), Objective(family, y, None, 0.0), rule=rule, lr=alpha)
     core, factors, _ = warm_start(start, xp=xp, like=y)
     began = time.perf_counter()
     solver.start(core, factors, 0.0)

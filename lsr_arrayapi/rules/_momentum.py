@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lsr_arrayapi._namespace import array_namespace
-from lsr_arrayapi.linalg.orthogonalize import polar_svd, project_tangent, qr_orthonormal
+from lsr_arrayapi.linalg.orthogonalize import project_tangent
+from lsr_arrayapi.plugins.manager import available_retractions, get_retraction_class
 from lsr_arrayapi.rules.base import UpdateRule
-
-RETRACTIONS = ("none", "qr", "polar")
 
 
 def check_nonnegative(**values: float) -> None:
@@ -19,8 +18,8 @@ def check_nonnegative(**values: float) -> None:
 
 class MomentumOrthogonalizedRule(UpdateRule):
     """``M <- beta M + xi``; ``O = orth(M)`` (or of ``g + beta M`` with Nesterov);
-    ``W <- W - step * O - lr_wd * lambda * W``; then an optional retraction
-    (``"polar"`` by default).  ``xi`` is the gradient projected onto the Stiefel
+    ``W <- W - step * O - lr_wd * lambda * W``; then a registered retraction
+    (``"polar"`` by default, ``"none"`` for none).  ``xi`` is the gradient projected onto the Stiefel
     tangent space at W (``tangent=True``) or the raw gradient (the paper).
 
     ``lr=None`` (adaptive, the default) scales the spectral step by the solver's
@@ -56,8 +55,9 @@ class MomentumOrthogonalizedRule(UpdateRule):
         if lr is not None:
             check_nonnegative(lr=lr)
         retract = "none" if retract is None else retract
-        if retract not in RETRACTIONS:
-            raise ValueError(f"retract must be one of {RETRACTIONS}, got {retract!r}")
+        known = ("none", *available_retractions())
+        if retract not in known:
+            raise ValueError(f"retract must be one of {known}, got {retract!r}")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.weight_decay = float(weight_decay)
@@ -66,6 +66,7 @@ class MomentumOrthogonalizedRule(UpdateRule):
         self.tangent = bool(tangent)
         self.owns_step_size = self.lr is not None
         self.orthonormal = retract != "none"
+        self.retraction = None if retract == "none" else get_retraction_class(retract)()
 
     def orthogonalize(self, direction: Any) -> Any:
         """The (approximate) polar factor of ``direction`` ``(d_k, r_k)``, same shape."""
@@ -87,11 +88,8 @@ class MomentumOrthogonalizedRule(UpdateRule):
         else:
             step_size = self.lr
             decay = self.lr * self.weight_decay
-        new = W - step_size * ortho
+        move = -step_size * ortho
         if decay:
-            new = new - decay * W
-        if self.retract == "qr":
-            new = qr_orthonormal(new)
-        elif self.retract == "polar":
-            new = polar_svd(new)
+            move = move - decay * W
+        new = W + move if self.retraction is None else self.retraction.retract(W, move)
         return new, buffer

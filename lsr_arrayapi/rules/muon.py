@@ -62,7 +62,8 @@ class MuonRule(MomentumOrthogonalizedRule):
         None (adaptive): the solver's step times ``<O, M> / r``; a float: the
         paper's constant spectral step, which the rule then owns.
     retract : str or None, default=None
-        Retraction after the step: ``"polar"`` (the default), ``"qr"`` or ``"none"``.
+        Retraction after the step: a registered one (``"polar"``, the default;
+        ``"qr"``; plugins') or ``"none"``.
     tangent : bool or None, default=None
         Project the gradient onto the Stiefel tangent space (True) or use the
         raw gradient (the paper).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from lsr_arrayapi.linalg.orthogonalize import polar_svd, project_tangent, qr_orthonormal
+from lsr_arrayapi.linalg.orthogonalize import project_tangent
+from lsr_arrayapi.linalg.retractions import PolarRetraction, QRRetraction
 from lsr_arrayapi.rules.base import UpdateRule
 
 
@@ -25,13 +26,14 @@ class QRRule(UpdateRule):
     def __init__(self, *, sign_fix: bool = True, tangent: bool = True) -> None:
         self.sign_fix = bool(sign_fix)
         self.tangent = bool(tangent)
+        self.retraction = QRRetraction(sign_fix=self.sign_fix)
 
     def init_state(self, W: Any) -> None:
         return None
 
     def step(self, W: Any, grad: Any, state: None, lr: float) -> tuple[Any, None]:
         direction = project_tangent(W, grad) if self.tangent else grad
-        return qr_orthonormal(W - lr * direction, sign_fix=self.sign_fix), state
+        return self.retraction.retract(W, -lr * direction), state
 
 
 class PolarRule(UpdateRule):
@@ -39,9 +41,10 @@ class PolarRule(UpdateRule):
 
     name: ClassVar[str] = "polar"
     orthonormal: ClassVar[bool] = True
+    retraction: ClassVar[PolarRetraction] = PolarRetraction()
 
     def init_state(self, W: Any) -> None:
         return None
 
     def step(self, W: Any, grad: Any, state: None, lr: float) -> tuple[Any, None]:
-        return polar_svd(W - lr * grad), state
+        return self.retraction.retract(W, -lr * grad), state

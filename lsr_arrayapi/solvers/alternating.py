@@ -28,12 +28,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import partial as partial_function
-from typing import Any
+from typing import Any, ClassVar
 
-from lsr_arrayapi._namespace import array_namespace
+import array_api_extra as xpx
+
 from lsr_arrayapi.data.design import project_samples
+from lsr_arrayapi.exceptions import InvalidParameterError
 from lsr_arrayapi.linalg.tensor import lsr_tensor, lsr_term, multi_mode_product, unfold
+from lsr_arrayapi.solvers.base import MOVED, Outcome
 
 #: Rule steps per factor block and outer iteration (S >= 2), chosen with
 #: ``python -m lsr_arrayapi.bench schedule``.
@@ -42,8 +46,33 @@ INNER_STEPS = 5
 NEWTON_STEPS = 5
 
 
-def als_iteration(solver: Any) -> None:
-    """One outer iteration of ``solver`` (a ``solver._Solver``): every mode, then the core.
+@dataclass(frozen=True)
+class ALS:
+    """Alternating block minimization (see the module docstring); the fit's rule moves
+    the constrained factor blocks of S >= 2."""
+
+    name: ClassVar[str] = "als"
+
+    def uses(self, S: int) -> tuple[str, ...]:
+        return ("rule", "rule_options") if S >= 2 else ()
+
+    def check(self, design: Any, S: int) -> None:
+        if not hasattr(design, "project"):
+            raise InvalidParameterError(
+                "schedule='als' needs a design with a project() method (arrays, Dask arrays); "
+                f"{type(design).__name__} has none: use schedule='lbfgs' or 'gauss_seidel'"
+            )
+
+    def init(self, state: Any) -> None:
+        return None
+
+    def iterate(self, state: Any, memory: None) -> Outcome:
+        als_iteration(state)
+        return MOVED
+
+
+def als_iteration(state: Any) -> None:
+    """One outer iteration of ``state`` (a :class:`~lsr_arrayapi.solvers.state.FitState`): every mode, then the core.
 
     With a memo split m (:func:`memo_split`) the modes are taken in two groups,
     ``0..m-1`` then ``m..K-1``; one pass over X contracts the modes outside a
@@ -51,30 +80,30 @@ def als_iteration(solver: Any) -> None:
     array (modes outside a group do not change while the group is updated).
     Two passes over X per iteration instead of K + 1; same arithmetic.
     """
-    xp = solver.xp
-    S, K = len(solver.factors), len(solver.factors[0])
-    ranks = tuple(solver.core.shape)
-    split = memo_split(solver.design, ranks, S)
+    xp = state.xp
+    S, K = len(state.factors), len(state.factors[0])
+    ranks = tuple(state.core.shape)
+    split = memo_split(state.design, ranks, S)
     groups = [range(K)] if split is None else [range(split), range(split, K)]
     for group in groups:
         partial = None
         if split is not None:  # one pass: X contracted with every factor outside the group
-            partial = solver.design.project(_stacked_factors(solver, keep=group))
+            partial = state.design.project(_stacked_factors(state, keep=group))
         for k in group:
-            reduce = partial_function(_term_designs, xp, solver.core, ranks, S, k)
-            designs = _project(solver, partial, group, {k}, reduce)
+            reduce = partial_function(_term_designs, xp, state.core, ranks, S, k)
+            designs = _project(state, partial, group, {k}, reduce)
             for s in range(S):
                 design = xp.asarray(designs[:, s, :], copy=True)  # (n, d_k r_k), contiguous
                 if S == 1:
-                    _solve_tucker_factor(solver, design, k)
+                    _solve_tucker_factor(state, design, k)
                 else:
                     for _ in range(INNER_STEPS):
-                        solver.update_factors(((s, k),), block_design=design)
+                        state.update_factors(((s, k),), block_design=design)
     reduce = partial_function(_core_design, xp, ranks, S)
-    _solve_core(solver, _project(solver, partial, groups[-1], set(), reduce))
-    if solver.fit_intercept:
-        solver.update_intercept()
-    solver.value = solver._checked_value(solver.eta, solver.coef)
+    _solve_core(state, _project(state, partial, groups[-1], set(), reduce))
+    if state.fit_intercept:
+        state.update_intercept()
+    state.move_to()  # the value at the new point
 
 
 #: The memoized sweep holds one partial contraction of X; it is used only when
@@ -109,21 +138,21 @@ def memo_split(design: Any, ranks: tuple[int, ...], S: int) -> int | None:
 
 
 def _project(
-    solver: Any, partial: Any, group: range, keep: set[int], reduce: Any
+    state: Any, partial: Any, group: range, keep: set[int], reduce: Any
 ) -> Any:  # fmt: skip
     """X contracted with every stacked factor except modes ``keep``, then ``reduce``d.
 
     Without a ``partial`` contraction this is one pass over X; with one (X
     already contracted outside ``group``) only the group's other modes remain.
     """
-    matrices = _stacked_factors(solver, keep=keep)
+    matrices = _stacked_factors(state, keep=keep)
     if partial is None:
-        return solver.design.project(matrices, reduce)
+        return state.design.project(matrices, reduce)
     remaining = [m if j in group else None for j, m in enumerate(matrices)]
     if all(m is None for m in remaining):
         return reduce(partial)
-    flat = solver.xp.reshape(partial, (partial.shape[0], -1))
-    return project_samples(solver.xp, flat, tuple(partial.shape[1:]), remaining, reduce)
+    flat = state.xp.reshape(partial, (partial.shape[0], -1))
+    return project_samples(state.xp, flat, tuple(partial.shape[1:]), remaining, reduce)
 
 
 def _term_designs(
@@ -148,12 +177,12 @@ def _core_design(xp: Any, ranks: tuple[int, ...], S: int, chunk: Any) -> Any:
     return xp.reshape(total, (chunk.shape[0], -1))
 
 
-def _stacked_factors(solver: Any, keep: Collection[int]) -> list[Any]:
+def _stacked_factors(state: Any, keep: Collection[int]) -> list[Any]:
     """Per mode, the S factors side by side ``(d_k, S r_k)``; None for the modes ``keep``."""
-    xp = solver.xp
-    K = len(solver.factors[0])
+    xp = state.xp
+    K = len(state.factors[0])
     return [
-        None if j in keep else xp.concat([term[j] for term in solver.factors], axis=1)
+        None if j in keep else xp.concat([term[j] for term in state.factors], axis=1)
         for j in range(K)
     ]
 
@@ -164,71 +193,68 @@ def _term_index(s: int, ranks: tuple[int, ...], keep: int | None) -> tuple[slice
     return (slice(None), *blocks)
 
 
-def _solve_tucker_factor(solver: Any, design: Any, k: int) -> None:
+def _solve_tucker_factor(state: Any, design: Any, k: int) -> None:
     """S = 1: Newton on the free ``B_k``, then ``B_k = Q R`` with R pushed into the core."""
-    xp = solver.xp
-    term = solver.factors[0]
+    xp = state.xp
+    term = state.factors[0]
     d, r = term[k].shape
 
     def coef_of(vector: Any) -> Any:
         matrix = xp.reshape(vector, (d, r))
-        return lsr_term(solver.core, [matrix if j == k else f for j, f in enumerate(term)])
+        return lsr_term(state.core, [matrix if j == k else f for j, f in enumerate(term)])
 
     ridge = None
-    if solver.objective.alpha:  # ||B||^2 = ||W G_(k)||^2: Hessian I_d (x) G_(k) G_(k)^T
-        core_k = unfold(solver.core, k, xp)
-        eye = xp.eye(d, dtype=core_k.dtype, device=solver.design.device)
-        ridge = _kron(eye, xp.matmul(core_k, xp.matrix_transpose(core_k)))
-    vector = _newton(solver, design, xp.reshape(term[k], (-1,)), ridge, coef_of)
+    if state.objective.alpha:  # ||B||^2 = ||W G_(k)||^2: Hessian I_d (x) G_(k) G_(k)^T
+        core_k = unfold(state.core, k, xp)
+        eye = xp.eye(d, dtype=core_k.dtype, device=state.design.device)
+        ridge = xpx.kron(eye, xp.matmul(core_k, xp.matrix_transpose(core_k)))
+    vector = _newton(state, design, xp.reshape(term[k], (-1,)), ridge, coef_of)
     q, upper = xp.linalg.qr(xp.reshape(vector, (d, r)))
-    solver.core = multi_mode_product(
-        solver.core, [upper if j == k else None for j in range(len(term))]
+    core = multi_mode_product(state.core, [upper if j == k else None for j in range(len(term))])
+    # B is unchanged (R moved into the core), and so are eta and the value
+    state.move_to(
+        core=core, factors=[[q if j == k else f for j, f in enumerate(term)]], value=state.value
     )
-    solver.factors = [[q if j == k else f for j, f in enumerate(term)]]
-    solver.terms = [lsr_term(solver.core, solver.factors[0])]
-    solver.coef = solver.terms[0]
 
 
-def _solve_core(solver: Any, design: Any) -> None:
+def _solve_core(state: Any, design: Any) -> None:
     """Newton on vec(G) with the core design ``(n, prod r)``."""
-    xp = solver.xp
-    shape = tuple(solver.core.shape)
+    xp = state.xp
+    shape = tuple(state.core.shape)
     ridge: Any = None
-    if solver.objective.alpha:  # ||B||^2 = vec(G)^T M vec(G), M = sum_{s,t} (x)_k B_k^sT B_k^t
+    if state.objective.alpha:  # ||B||^2 = vec(G)^T M vec(G), M = sum_{s,t} (x)_k B_k^sT B_k^t
         grams = [
             [xp.matmul(xp.matrix_transpose(a), b) for a, b in zip(left, right, strict=True)]
-            for left in solver.factors
-            for right in solver.factors
+            for left in state.factors
+            for right in state.factors
         ]
         blocks = []
         for pair in grams:
             block = pair[0]
             for gram in pair[1:]:
-                block = _kron(block, gram)
+                block = xpx.kron(block, gram)
             blocks.append(block)
         ridge = sum(blocks[1:], blocks[0])
 
     def coef_of(vector: Any) -> Any:
-        return lsr_tensor(xp.reshape(vector, shape), solver.factors)
+        return lsr_tensor(xp.reshape(vector, shape), state.factors)
 
-    vector = _newton(solver, design, xp.reshape(solver.core, (-1,)), ridge, coef_of)
-    solver.core = xp.reshape(vector, shape)
-    solver.terms = [lsr_term(solver.core, term) for term in solver.factors]
-    solver.coef = lsr_tensor(solver.core, solver.factors)
+    vector = _newton(state, design, xp.reshape(state.core, (-1,)), ridge, coef_of)
+    state.move_to(core=xp.reshape(vector, shape), value=state.value)  # value: set by the caller
 
 
-def _newton(solver: Any, design: Any, vector: Any, ridge: Any, coef_of: Any) -> Any:
-    """Damped Newton on ``x`` for ``eta = eta_rest + design @ x``; updates ``solver.eta``.
+def _newton(state: Any, design: Any, vector: Any, ridge: Any, coef_of: Any) -> Any:
+    """Damped Newton on ``x`` for ``eta = eta_rest + design @ x``; updates ``state.eta``.
 
     ``ridge`` is the Hessian of ``||B||^2 / 2`` in x (B linear in x; None without
     a penalty); ``coef_of(x)`` gives B.  Each step solves the Newton system and
     takes the exact line search along it, so the objective never increases.
     """
-    xp, objective = solver.xp, solver.objective
+    xp, objective = state.xp, state.objective
     alpha = objective.alpha
-    eta, coef = solver.eta, solver.coef
+    eta, coef = state.eta, state.coef
     p = vector.shape[0]
-    eye = xp.eye(p, dtype=vector.dtype, device=solver.design.device)
+    eye = xp.eye(p, dtype=vector.dtype, device=state.design.device)
     for _ in range(NEWTON_STEPS):
         gradient = xp.matmul(objective.sample_gradient(eta), design)
         curvature = objective.sample_curvature(eta)
@@ -242,7 +268,7 @@ def _newton(solver: Any, design: Any, vector: Any, ridge: Any, coef_of: Any) -> 
         hessian = hessian + (max(1e-10, 16 * float(xp.finfo(hessian.dtype).eps)) * scale) * eye
         direction = -xp.linalg.solve(hessian, gradient[:, None])[:, 0]
         decrement = -float(xp.sum(gradient * direction))
-        if not decrement > 1e-14 * (abs(solver.value) + 1e-300):
+        if not decrement > 1e-14 * (abs(state.value) + 1e-300):
             break
         d_eta = xp.matmul(design, direction)
         d_coef = coef_of(direction) if alpha else None
@@ -255,12 +281,5 @@ def _newton(solver: Any, design: Any, vector: Any, ridge: Any, coef_of: Any) -> 
             coef = coef + t * d_coef
         if getattr(objective.family, "quadratic", False):
             break  # a quadratic block is solved by its first Newton step
-    solver.eta = eta
+    state.move_to(eta=eta, value=state.value)  # the caller sets the value after the block
     return vector
-
-
-def _kron(a: Any, b: Any) -> Any:
-    """Kronecker product of two small matrices (row-major vec order)."""
-    xp = array_namespace(a)
-    product = a[:, None, :, None] * b[None, :, None, :]
-    return xp.reshape(product, (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]))

@@ -27,6 +27,9 @@ import math
 from typing import Any
 
 from lsr_arrayapi._backends import Generator
+from lsr_arrayapi._namespace import device
+from lsr_arrayapi.linalg.orthogonalize import polar_svd
+from lsr_arrayapi.linalg.tensor import batched_lsr_term, batched_mode_product, batched_unfold
 from lsr_arrayapi.starts.simple import random_orthonormal
 
 __all__ = ["split_core"]
@@ -67,19 +70,20 @@ def split_core(
     total = float(xp.sum(target * target))
     previous = _residuals(batch_target, core, factors, xp)
     for sweep in range(1, sweeps + 1):
-        terms = [_term(core, term, xp) for term in factors]
+        terms = [batched_lsr_term(core, term, xp) for term in factors]
         for s in range(S):
             others = batch_target - (sum(terms) - terms[s])
             for k in range(len(shape)):
                 partial = core
                 for j, factor in enumerate(factors[s]):
                     if j != k:
-                        partial = _mode_product(partial, factor, j, xp)
+                        partial = batched_mode_product(partial, factor, j, xp)
                 cross = xp.matmul(
-                    _unfold(others, k, xp), xp.matrix_transpose(_unfold(partial, k, xp))
+                    batched_unfold(others, k, xp),
+                    xp.matrix_transpose(batched_unfold(partial, k, xp)),
                 )  # (R, q_k, r_k)
-                factors[s][k] = _polar(cross, xp)
-            terms[s] = _term(core, factors[s], xp)
+                factors[s][k] = polar_svd(cross)
+            terms[s] = batched_lsr_term(core, factors[s], xp)
         core = _solve_core(batch_target, factors, ranks, xp)
         if sweep % _CHECK_EVERY == 0:  # stop once the two best restarts have settled
             current = _residuals(batch_target, core, factors, xp)
@@ -97,35 +101,8 @@ def split_core(
 
 def _residuals(target: Any, core: Any, factors: list[list[Any]], xp: Any) -> Any:
     """Squared residual of every restart, ``(R,)``."""
-    residual = target - sum(_term(core, term, xp) for term in factors)
+    residual = target - sum(batched_lsr_term(core, term, xp) for term in factors)
     return xp.sum(xp.reshape(residual * residual, (target.shape[0], -1)), axis=1)
-
-
-def _mode_product(tensor: Any, matrix: Any, k: int, xp: Any) -> Any:
-    """Batched ``tensor x_k matrix``: tensor ``(R, ..., a_k, ...)``, matrix ``(R, p, a_k)``."""
-    moved = xp.moveaxis(tensor, k + 1, -1)
-    shape = moved.shape
-    flat = xp.reshape(moved, (shape[0], -1, shape[-1]))
-    product = xp.matmul(flat, xp.matrix_transpose(matrix))
-    return xp.moveaxis(xp.reshape(product, (*shape[:-1], matrix.shape[1])), -1, k + 1)
-
-
-def _term(core: Any, term: list[Any], xp: Any) -> Any:
-    for k, factor in enumerate(term):
-        core = _mode_product(core, factor, k, xp)
-    return core
-
-
-def _unfold(tensor: Any, k: int, xp: Any) -> Any:
-    """Batched mode-k unfolding ``(R, size_k, rest)``."""
-    moved = xp.moveaxis(tensor, k + 1, 1)
-    return xp.reshape(moved, (moved.shape[0], moved.shape[1], -1))
-
-
-def _polar(matrix: Any, xp: Any) -> Any:
-    """Batched orthonormal polar factor ``U V^T`` of ``(R, q, r)`` matrices."""
-    u, _, vt = xp.linalg.svd(matrix, full_matrices=False)
-    return xp.matmul(u, vt)
 
 
 def _solve_core(target: Any, factors: list[list[Any]], ranks: tuple[int, ...], xp: Any) -> Any:
@@ -137,7 +114,7 @@ def _solve_core(target: Any, factors: list[list[Any]], ranks: tuple[int, ...], x
     """
     R = target.shape[0]
     size = math.prod(ranks)
-    eye = xp.eye(size, dtype=target.dtype, device=_device(target))
+    eye = xp.eye(size, dtype=target.dtype, device=device(target))
     # the factors are orthonormal: the s = t terms are S identities, and the (t, s)
     # term is the transpose of the (s, t) one, so only the pairs s < t are formed
     normal = xp.broadcast_to(len(factors) * eye, (R, size, size))
@@ -149,7 +126,7 @@ def _solve_core(target: Any, factors: list[list[Any]], ranks: tuple[int, ...], x
     for term in factors:
         part = target
         for k, factor in enumerate(term):
-            part = _mode_product(part, xp.matrix_transpose(factor), k, xp)
+            part = batched_mode_product(part, xp.matrix_transpose(factor), k, xp)
         rhs = part if rhs is None else rhs + part
     scale = xp.max(xp.abs(xp.linalg.diagonal(normal)), axis=-1)
     damping = max(1e-12, 16 * float(xp.finfo(target.dtype).eps))  # above float32's rounding
@@ -169,9 +146,3 @@ def _kron_gram(left: list[Any], right: list[Any], xp: Any) -> Any:
             block = block[:, :, None, :, None] * gram[:, None, :, None, :]
             block = xp.reshape(block, (block.shape[0], block.shape[1] * block.shape[2], -1))
     return block
-
-
-def _device(x: Any) -> Any:
-    from lsr_arrayapi._namespace import device
-
-    return device(x)

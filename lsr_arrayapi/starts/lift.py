@@ -32,7 +32,10 @@ from lsr_arrayapi.data.design import Design
 from lsr_arrayapi.linalg.tensor import lsr_tensor, multi_mode_product, unfold
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.objective import Objective
-from lsr_arrayapi.rules.projected import QRRule
+from lsr_arrayapi.plugins.instances import make_rule
+from lsr_arrayapi.solvers.choose import auto_solver
+from lsr_arrayapi.solvers.lbfgs import LBFGS
+from lsr_arrayapi.solvers.run import run
 from lsr_arrayapi.starts.core_split import split_core
 from lsr_arrayapi.starts.lack_of_fit import (
     far_from_tucker,
@@ -79,26 +82,26 @@ def _best(fits: list[Any]) -> list[Any]:
 
 def _fit(
     design: Design, objective: Objective, ranks, S, rng, fit_intercept, init, max_iter, tol,
-    schedule: str = "gauss_seidel", rule: type = QRRule,
+    solver: Any,
 ):  # fmt: skip
-    from lsr_arrayapi.fit import _Solver, run_bcd
-
-    solver = _Solver(design, objective, rule(), None, fit_intercept, objective.xp)
-    return run_bcd(solver, init, ranks, S, rng, max_iter, tol, schedule=schedule)
+    """A stage's fit: ``solver`` (its own steps; no rule of the user's) from ``init``."""
+    return run(
+        design, objective, solver=solver, rule=make_rule("qr", None, rng), init=init,
+        ranks=ranks, S=S, rng=rng, max_iter=max_iter, tol=tol, fit_intercept=fit_intercept,
+    )  # fmt: skip
 
 
 def restarted_fit(
-    design, objective, ranks, S, rng, fit_intercept, inits, short, keep, long, tol,
-    schedule: str = "gauss_seidel", rule: type = QRRule,
+    design, objective, ranks, S, rng, fit_intercept, inits, short, keep, long, tol, solver,
 ):  # fmt: skip
     """Each start in ``inits`` (strategy names) runs ``short`` iterations of
-    ``schedule`` with update ``rule``; the best ``keep`` continue to ``long``."""
+    ``solver``; the best ``keep`` continue to ``long``."""
     starts = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, init, short, tol, schedule, rule)
+        _fit(design, objective, ranks, S, rng, fit_intercept, init, short, tol, solver)
         for init in inits
     ]
     finished = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, schedule, rule)
+        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, solver)
         for start in _best(starts)[:keep]
     ]
     return _best(finished)
@@ -121,9 +124,7 @@ def tucker_stage(
     all end in spurious Tucker fits, also a fit along a ridge path
     (:func:`_ridge_path_fit`): two independent candidates.
     """
-    from lsr_arrayapi.fit import auto_schedule
-
-    schedule = auto_schedule(design, objective.family, 1)
+    solver = auto_solver(design, objective.family, 1)
     stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
     small = small_n(design, ranks, S)
     long = TUCKER_LONG_WIDENED if extra_rank else TUCKER_LONG_SMALL_N if small else TUCKER_LONG
@@ -131,18 +132,18 @@ def tucker_stage(
     inits = ["spectral"] + ["random"] * (n_init - 1)
     fits = restarted_fit(
         design, objective, stage_ranks, 1, rng, fit_intercept, inits, TUCKER_SHORT, 1, long,
-        TUCKER_TOL, schedule,
+        TUCKER_TOL, solver,
     )  # fmt: skip
     if small and not extra_rank:
         fits.append(
-            _ridge_path_fit(design, objective, stage_ranks, rng, fit_intercept, long, schedule)
+            _ridge_path_fit(design, objective, stage_ranks, rng, fit_intercept, long, solver)
         )
     return _best(fits)
 
 
 def _ridge_path_fit(
     design: Design, objective: Objective, ranks: tuple[int, ...], rng: Any, fit_intercept: bool,
-    long: int, schedule: str,
+    long: int, solver: Any,
 ) -> Any:  # fmt: skip
     """A Tucker fit along a ridge path: penalized fits, strong to weak, then unpenalized.
 
@@ -161,9 +162,9 @@ def _ridge_path_fit(
             objective.family, objective.y, objective.weights, objective.alpha + relative * scale
         )
         start = _fit(
-            design, penalized, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, schedule
+            design, penalized, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, solver
         )
-    return _fit(design, objective, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, schedule)
+    return _fit(design, objective, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, solver)
 
 
 def lift_start(
@@ -200,7 +201,7 @@ def lift_start(
         ]
         start = {"core": cores[i, ...], "factors": factors, "intercept": tucker.intercept}
         candidates.append(
-            _fit(design, objective, ranks, S, rng, fit_intercept, start, LIFT_SHORT, 0.0, "lbfgs")
+            _fit(design, objective, ranks, S, rng, fit_intercept, start, LIFT_SHORT, 0.0, LBFGS())
         )
     return _best(candidates)[0], tucker_loss
 
@@ -333,8 +334,6 @@ def _continue_as_tucker(
     (its leading ``q_k`` left singular vectors), the core the coefficient
     projected onto the bases, so the start is the fit's own tensor.
     """
-    from lsr_arrayapi.fit import auto_schedule
-
     xp = objective.xp
     q = tucker_ranks(design.sample_shape, ranks, S)
     bases = []
@@ -344,7 +343,5 @@ def _continue_as_tucker(
         bases.append(left[:, :width])
     core = multi_mode_product(fit.coef, bases, transpose=True)
     start = {"core": core, "factors": [bases], "intercept": fit.intercept}
-    schedule = auto_schedule(design, objective.family, 1)
-    return _fit(
-        design, objective, q, 1, rng, fit_intercept, start, TUCKER_LONG, TUCKER_TOL, schedule
-    )
+    solver = auto_solver(design, objective.family, 1)
+    return _fit(design, objective, q, 1, rng, fit_intercept, start, TUCKER_LONG, TUCKER_TOL, solver)

@@ -1,4 +1,5 @@
-"""A Cayley-transform update rule, registered with lsr_arrayapi through an entry point."""
+"""A Cayley-transform update rule and retraction, registered with lsr_arrayapi through an
+entry point."""
 
 from __future__ import annotations
 
@@ -35,6 +36,25 @@ class CayleyRule:
         return W - lr * xp.matmul(U, xp.linalg.solve(eye + 0.5 * lr * VtU, VtW)), state
 
 
+class CayleyRetraction:
+    """The Cayley retraction of a step ``xi`` at ``W``: the rule's curve at ``tau = 1`` for
+    ``G = -(I - W W^T / 2) xi``, which moves along ``xi`` to first order when ``xi`` is
+    tangent at W.  ``schedule=LBFGS(retraction="cayley")`` puts it in the default solver."""
+
+    name: ClassVar[str] = "cayley"
+
+    def retract(self, W: Any, step: Any) -> Any:
+        xp = array_namespace(W, step)
+        grad = -(step - 0.5 * xp.matmul(W, xp.matmul(xp.matrix_transpose(W), step)))
+        new, _ = CayleyRule().step(W, grad, None, 1.0)
+        return new
+
+
 @hookimpl
 def lsr_arrayapi_update_rules() -> list[type]:
     return [CayleyRule]
+
+
+@hookimpl
+def lsr_arrayapi_retractions() -> list[type]:
+    return [CayleyRetraction]

@@ -1,0 +1,126 @@
+"""The outer loop every solver runs in: start, iterate, stop, history.
+
+:func:`run` sets up a :class:`~lsr_arrayapi.solvers.state.FitState` at the
+start's point, then calls the solver's ``iterate`` until the coefficients
+settle (``||B_t - B_{t-1}||_F <= tol ||B_t||_F``), the solver stalls, the
+callback asks to stop, or ``max_iter`` is reached.  One host transfer per
+iteration decides convergence (two with ``verbose``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lsr_arrayapi.data.design import Design
+from lsr_arrayapi.objective import Objective
+from lsr_arrayapi.result import LSRFit
+from lsr_arrayapi.solvers.state import FitState
+from lsr_arrayapi.starts.simple import (
+    check_start_shapes,
+    random_factors,
+    spectral_factors,
+    warm_start,
+)
+
+
+def run(
+    design: Design,
+    objective: Objective,
+    *,
+    solver: Any,
+    rule: Any,
+    init: Any,
+    ranks: tuple[int, ...],
+    S: int,
+    rng: Any,
+    max_iter: int,
+    tol: float,
+    lr: float | None = None,
+    fit_intercept: bool = False,
+    callback: Callable[[int, LSRFit], bool | None] | None = None,
+    verbose: int = 0,
+    started: float | None = None,
+) -> LSRFit:
+    """Fit from ``init`` (a strategy name or a warm start) with ``solver``.
+
+    ``rule`` and ``lr`` move the factors where the solver takes rule steps.
+    ``history["time"]`` counts from ``started`` (default: now), so a fit's
+    first entry is the time its start took.  The fit's ``solver`` field
+    records the solver that ran (and the rule, where it used one).
+    """
+    started = time.perf_counter() if started is None else started
+    state = FitState(design, objective, rule=rule, lr=lr, fit_intercept=fit_intercept)
+    core, factors, intercept, eta = initial_point(state, init, ranks, S, rng)
+    state.start(core, factors, intercept, eta)
+    history = {"loss": [state.value], "time": [time.perf_counter() - started]}
+    memory = solver.init(state)
+    description = describe(solver, rule, lr, S)
+    xp = state.xp
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, int(max_iter) + 1):
+        previous = state.coef
+        outcome = solver.iterate(state, memory)
+        history["loss"].append(state.value)
+        history["time"].append(time.perf_counter() - started)
+        change = xp.linalg.vector_norm(xp.reshape(state.coef - previous, (-1,)))
+        size = xp.linalg.vector_norm(xp.reshape(state.coef, (-1,)))
+        if verbose:
+            relative = float(change) / max(float(size), 1e-300)
+            print(f"iter {n_iter:4d}  loss {state.value:.6e}  rel. change {relative:.2e}")
+        # stalled: no step decreases the loss; converged only if at round-off level
+        converged = outcome.at_precision if outcome.stalled else bool(change <= tol * size)
+        if callback is not None and callback(
+            n_iter, state.snapshot(n_iter, converged, history, description)
+        ):
+            break
+        if converged or outcome.stalled:
+            break
+    return state.snapshot(n_iter, converged, history, description)
+
+
+def describe(solver: Any, rule: Any, lr: float | None, S: int) -> str:
+    """The solver that ran, in words: its repr, and the rule and step where it used them."""
+    text = repr(solver)
+    uses = solver.uses(S)
+    if "rule" in uses:
+        text += f" with rule {getattr(rule, 'name', type(rule).__name__)!r}"
+    if "lr" in uses:
+        text += f", lr={lr}"
+    return text
+
+
+def initial_point(
+    state: FitState, init: Any, ranks: tuple[int, ...], S: int, rng: Any
+) -> tuple[Any, list[list[Any]], float, Any]:
+    """Factors from the init strategy; core and intercept by exact line searches from zero.
+
+    Returns ``(core, factors, intercept, eta)``; ``eta`` is None for a warm start
+    (computed by ``start``), else the linear predictor the line searches left.
+    """
+    design, objective, xp = state.design, state.objective, state.xp
+    like = objective.y
+    sample_shape = design.sample_shape
+    if not isinstance(init, str):
+        core, factors, intercept = warm_start(init, xp=xp, like=like)
+        check_start_shapes(core, factors, sample_shape, ranks, S)
+        return core, factors, 0.0 if intercept is None else intercept, None
+    zero_core = xp.zeros(ranks, dtype=like.dtype, device=design.device)
+    zero_eta = xp.zeros_like(objective.y)  # B = 0: no pass over X
+    state.start(
+        zero_core, random_factors(rng, sample_shape, ranks, S, xp=xp, like=like), 0.0, zero_eta
+    )
+    if state.fit_intercept:
+        state.update_intercept()
+    factors = state.factors
+    if init == "spectral":
+        gradient = objective.sample_gradient(state.eta)
+        moment = design.adjoint(gradient - xp.mean(gradient))
+        factors = spectral_factors(moment, ranks, S, rng, xp=xp)
+    state.start(zero_core, factors, state.intercept, state.eta)
+    fixed, state.fixed_lr = state.fixed_lr, None
+    state.update_core()  # exact line search for the core's scale
+    state.fixed_lr = fixed
+    return state.core, state.factors, state.intercept, state.eta

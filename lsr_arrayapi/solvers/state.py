@@ -1,0 +1,256 @@
+"""The state of one fit and the safeguarded block steps every solver is built from.
+
+:class:`FitState` holds the factors, core, intercept, the per-term tensors, the
+coefficient tensor B, the linear predictor eta and the objective's value, and
+moves them only through its methods: a safeguarded factor step (any rule, any
+group of blocks), an exact line search on the core and on the intercept.
+
+Step sizes (``lr=None``, the default): each factor block keeps its own step,
+set from the curvature measured along its last step (the exact line-search
+step of the local quadratic model) and safeguarded by Armijo backtracking, so
+no tuning is needed and Poisson's unbounded curvature cannot blow up the fit.
+The core and intercept move linearly, so they take an exact line search at
+O(n) per trial.  A float ``lr`` is a fixed step for every block (the paper's
+setting, no safeguard).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from lsr_arrayapi.data.design import Design
+from lsr_arrayapi.linalg.tensor import core_gradient, factor_gradient, lsr_tensor, lsr_term
+from lsr_arrayapi.objective import Objective
+from lsr_arrayapi.result import LSRFit
+
+ARMIJO = 1e-4
+MAX_BACKTRACKS = 30
+DIVERGED = 1e8
+
+
+class FitState:
+    """The point of one fit (factors, core, intercept, per-term tensors, B, eta, value).
+
+    Built on ``design`` (X) and ``objective``; ``rule`` moves the factors in
+    :meth:`update_factors`, with the fixed step ``lr`` (None: adaptive).
+    """
+
+    def __init__(
+        self,
+        design: Design,
+        objective: Objective,
+        *,
+        rule: Any,
+        lr: float | None = None,
+        fit_intercept: bool = False,
+    ) -> None:
+        self.design, self.objective, self.rule, self.xp = design, objective, rule, objective.xp
+        self.fixed_lr = lr
+        self.fit_intercept = fit_intercept
+        self.start_value = math.inf
+        # the family's bound on d^2 loss / d eta^2 (1 when unbounded): first step guesses
+        self.curvature = getattr(objective.family, "curvature_bound", None) or 1.0
+
+    @functools.cached_property
+    def data_scale(self) -> float:
+        """Mean squared entry of the samples: the data's share of the first step size.
+
+        A pass over X, made only by the schedules that guess first step sizes
+        (ALS at S = 1, exact block solves throughout, never does).
+        """
+        sq_norms = self.design.squared_norms()
+        weighted = self.xp.sum(self.objective.sample_weights() * sq_norms)
+        return float(weighted) / math.prod(self.design.sample_shape)
+
+    # -- state -------------------------------------------------------------
+    def start(
+        self, core: Any, factors: list[list[Any]], intercept: float, eta: Any | None = None
+    ) -> None:
+        """Set the state; ``eta`` (n,), when the caller knows it, saves a pass over X."""
+        self.core, self.factors, self.intercept = core, [list(t) for t in factors], intercept
+        self.states = [[self.rule.init_state(W) for W in term] for term in self.factors]
+        self.terms = [lsr_term(core, term) for term in self.factors]
+        self.coef = self._sum(self.terms)
+        self.eta = self.design.forward(self.coef) + intercept if eta is None else eta
+        self.value = self.checked_value(self.eta, self.coef)
+        self.start_value = min(self.start_value, self.value)
+        self.steps: dict[tuple[tuple[int, int], ...], float] = {}
+
+    def move_to(
+        self,
+        *,
+        core: Any = None,
+        factors: list[list[Any]] | None = None,
+        coef: Any = None,
+        eta: Any = None,
+        value: float | None = None,
+    ) -> None:
+        """Move the point: the given parts replace the current ones.
+
+        A new core or factors recompute the per-term tensors, and B unless
+        ``coef`` (its value at the new point) is given; a new ``eta`` (n,) must
+        be the linear predictor of the new point.  ``value`` (the objective
+        there) is recomputed when not given.
+        """
+        if core is not None or factors is not None:
+            self.core = self.core if core is None else core
+            self.factors = self.factors if factors is None else [list(t) for t in factors]
+            self.terms = [lsr_term(self.core, term) for term in self.factors]
+            self.coef = self._sum(self.terms) if coef is None else coef
+        if eta is not None:
+            self.eta = eta
+        self.value = self.checked_value(self.eta, self.coef) if value is None else value
+
+    def _sum(self, arrays: Sequence[Any]) -> Any:
+        total = arrays[0]
+        for a in arrays[1:]:
+            total = total + a
+        return total
+
+    def checked_value(self, eta: Any, coef: Any) -> float:
+        value = self.objective.value(eta, coef)
+        if not math.isfinite(value):
+            value = math.inf
+        return value
+
+    def residual_tensor(self) -> Any:
+        grad = self.design.adjoint(self.objective.sample_gradient(self.eta))
+        if self.objective.alpha:
+            grad = grad + self.objective.alpha * self.coef
+        return grad
+
+    # -- blocks ------------------------------------------------------------
+    def update_factors(
+        self, blocks: tuple[tuple[int, int], ...], block_design: Any | None = None
+    ) -> None:
+        """One safeguarded step on the factor ``blocks`` (``(s, k)`` pairs) at once.
+
+        Gauss-Seidel passes one block per call; Jacobi passes all of them, so
+        every factor moves from the same residual tensor (one pass pair for all).
+        With ``block_design`` Z ``(n, d_k r_k)`` (one block; ``eta`` is affine in
+        it, see :mod:`lsr_arrayapi.solvers.alternating`) the step makes no pass over X.
+        """
+        xp = self.xp
+        if block_design is None:
+            residual = self.residual_tensor()
+            grads = [factor_gradient(residual, self.core, self.factors[s], k) for s, k in blocks]
+        else:
+            ((s, k),) = blocks
+            weights = self.objective.sample_gradient(self.eta)
+            grad = xp.reshape(xp.matmul(weights, block_design), self.factors[s][k].shape)
+            if self.objective.alpha:
+                ridge = factor_gradient(self.coef, self.core, self.factors[s], k)
+                grad = grad + self.objective.alpha * ridge
+            grads = [grad]
+        olds = [self.factors[s][k] for s, k in blocks]
+        accept_any = self.fixed_lr is not None or getattr(self.rule, "owns_step_size", False)
+        lr = self.fixed_lr if self.fixed_lr is not None else self._initial_step(blocks)
+        states, restarted = [self.states[s][k] for s, k in blocks], False
+        touched = sorted({s for s, _ in blocks})
+        for _ in range(MAX_BACKTRACKS):
+            moved = [
+                self.rule.step(W, grad, state, lr)
+                for W, grad, state in zip(olds, grads, states, strict=True)
+            ]
+            predicted = -sum(
+                float(xp.sum(grad * (new - W)))
+                for grad, (new, _), W in zip(grads, moved, olds, strict=True)
+            )
+            if not accept_any and not predicted > 0:
+                if restarted or all(state is None for state in states):
+                    break  # zero gradient on the manifold: nothing to gain
+                # not a descent direction (stale momentum): restart the rule's state
+                states, restarted = [self.rule.init_state(W) for W in olds], True
+                continue
+            factors = [list(term) for term in self.factors]
+            for (s, k), (new, _) in zip(blocks, moved, strict=True):
+                factors[s][k] = new
+            terms = list(self.terms)
+            coef = self.coef
+            for s in touched:
+                terms[s] = lsr_term(self.core, factors[s])
+                coef = coef - self.terms[s] + terms[s]
+            if block_design is None:
+                eta = self.design.forward(coef) + self.intercept
+            else:
+                change = xp.reshape(moved[0][0] - olds[0], (-1,))
+                eta = self.eta + xp.matmul(block_design, change)
+            value = self.checked_value(eta, coef)
+            if accept_any or value <= self.value - ARMIJO * predicted:
+                if accept_any and value > DIVERGED * (abs(self.start_value) + 1):
+                    raise FloatingPointError(
+                        f"the fit diverged (objective {value:.3g}); lower lr or use lr=None"
+                    )
+                if not accept_any:
+                    curvature_term = value - self.value + predicted
+                    self.steps[blocks] = lr * _model_step_ratio(predicted, curvature_term)
+                for (s, k), (_, state) in zip(blocks, moved, strict=True):
+                    self.states[s][k] = state
+                self.factors, self.terms = factors, terms
+                self.coef, self.eta, self.value = coef, eta, value
+                return
+            lr *= 0.5
+        self.steps[blocks] = lr  # no acceptable step: stationary blocks, to precision
+
+    def _initial_step(self, blocks: tuple[tuple[int, int], ...]) -> float:
+        step = self.steps.get(blocks)
+        if step is not None:
+            return step
+        # A first guess from the curvature of the family times that of the core
+        # unfolding (and the number of blocks moving together); the measured
+        # curvature takes over after one step.
+        # (a zero core gives zero factor gradients, whatever the step)
+        core_norm = float(self.xp.sum(self.core * self.core)) or 1.0
+        return 1.0 / (self.curvature * core_norm * self.data_scale * len(blocks))
+
+    def update_core(self) -> None:
+        xp = self.xp
+        direction = -core_gradient(self.residual_tensor(), self.factors)
+        if self.fixed_lr is None:  # a unit direction: its image stays in range for any X scale
+            norm = float(xp.linalg.vector_norm(xp.reshape(direction, (-1,))))
+            direction = direction / norm if norm > 0 else direction
+        d_coef = lsr_tensor(direction, self.factors)
+        d_eta = self.design.forward(d_coef)
+        if self.fixed_lr is not None:
+            t = self.fixed_lr
+        else:
+            data_curvature = self.curvature * float(xp.sum(d_eta * d_eta)) / self.objective.n
+            denom = data_curvature + self.objective.alpha * float(xp.sum(d_coef * d_coef))
+            t0 = 1.0 / denom if denom > 0 else 1.0
+            t = self.objective.line_search(self.eta, self.coef, d_eta, d_coef, t0)
+        self.core = self.core + t * direction
+        self.terms = [lsr_term(self.core, term) for term in self.factors]
+        self.coef = self.coef + t * d_coef
+        self.eta = self.eta + t * d_eta
+        if self.fit_intercept:
+            self.update_intercept()
+        self.value = self.checked_value(self.eta, self.coef)
+        if self.fixed_lr is not None and self.value > DIVERGED * (abs(self.start_value) + 1):
+            raise FloatingPointError(f"the fit diverged (objective {self.value:.3g}); lower lr")
+
+    def update_intercept(self) -> None:
+        xp = self.xp
+        ones = xp.ones_like(self.eta)
+        slope = float(xp.sum(self.objective.sample_gradient(self.eta)))
+        t = self.objective.line_search(self.eta, self.coef, -slope * ones, None, 1 / self.curvature)
+        self.intercept -= t * slope
+        self.eta = self.eta - (t * slope) * ones
+
+    def snapshot(
+        self, n_iter: int, converged: bool, history: dict[str, list[float]], solver: str = ""
+    ) -> LSRFit:
+        """The fit at the current point (``solver``: the description of what ran)."""
+        return LSRFit(
+            self.core, [list(t) for t in self.factors], self.intercept, n_iter, converged,
+            history, self.eta, solver,
+        )  # fmt: skip
+
+
+def _model_step_ratio(predicted: float, curvature_term: float) -> float:
+    """Scale of the step that minimizes ``f - t P + t^2 C`` (C measured), clipped to [1/4, 4]."""
+    if curvature_term <= 0:
+        return 4.0
+    return min(4.0, max(0.25, predicted / (2.0 * curvature_term)))
