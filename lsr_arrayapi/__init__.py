@@ -17,7 +17,10 @@ from lsr_arrayapi.families.base import Family
 from lsr_arrayapi.fit import LSRFit, fit_lsr
 from lsr_arrayapi.plugins import (
     available_families,
+    available_retractions,
     available_rules,
+    available_solvers,
+    available_starts,
     register_plugin,
     unregister_plugin,
 )
@@ -44,7 +47,10 @@ __all__ = [
     "UpdateRule",
     "__version__",
     "available_families",
+    "available_retractions",
     "available_rules",
+    "available_solvers",
+    "available_starts",
     "fit_lsr",
     "hookimpl",
     "register_plugin",

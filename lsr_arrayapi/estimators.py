@@ -48,8 +48,9 @@ lr : float or None, default=None
     every block, the paper's setting without safeguard (selects Gauss-Seidel).
 fit_intercept : bool, default=True
     Fit an intercept ``b_0`` (``fit_lsr``'s default is False, as the paper's model).
-init : str or mapping or LSRFit, default="lift"
-    Start: ``"lift"`` (the cold start), ``"spectral"``, ``"random"``, or a
+init : str or Start or mapping or LSRFit, default="lift"
+    Start: a registered name (``"lift"``, the cold start; ``"spectral"``,
+    ``"random"``; plugins'), a start object (``Lift(core_restarts=128)``), or a
     warm start with ``core`` and ``factors`` (a mapping or a previous fit).
 n_init : int, default=2
     Starts screened by the cold start's Tucker stage (the spectral one, then random ones).

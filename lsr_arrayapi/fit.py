@@ -21,8 +21,8 @@ from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.plugins.instances import make_rule
 from lsr_arrayapi.result import LSRFit
 from lsr_arrayapi.solvers.run import run as run_solver
+from lsr_arrayapi.starts.base import StartProblem
 from lsr_arrayapi.starts.lack_of_fit import model_dimension
-from lsr_arrayapi.starts.lift import fit_from_lift
 from lsr_arrayapi.validation import check_fit_arguments
 
 __all__ = ["LSRFit", "fit_lsr"]
@@ -43,7 +43,7 @@ def fit_lsr(
     alpha: float = 0.0,
     fit_intercept: bool = False,
     sample_weight: Any = None,
-    init: str | Mapping[str, Any] | Any = "lift",
+    init: str | Any = "lift",
     n_init: int = 2,
     schedule: str | Any = "auto",
     random_state: RandomState = None,
@@ -88,10 +88,11 @@ def fit_lsr(
         Fit an intercept ``b_0`` (the paper's model has none; the estimators fit one).
     sample_weight : array-like of shape (n,) or None, default=None
         Non-negative weights of the samples' losses (None: equal weights).
-    init : str or mapping or LSRFit, default="lift"
-        Start: ``"lift"`` (the cold start, see :mod:`lsr_arrayapi.starts.lift`),
-        ``"spectral"``, ``"random"``, or a warm start with ``core`` and
-        ``factors`` (a mapping or a previous fit).
+    init : str or Start or mapping or LSRFit, default="lift"
+        Start: a registered name -- ``"lift"`` (the cold start, see
+        :mod:`lsr_arrayapi.starts.lift`; ``Lift(core_restarts=...)`` changes its budgets),
+        ``"spectral"``, ``"random"``, plugins' --, a start object, or a warm
+        start with ``core`` and ``factors`` (a mapping or a previous fit).
     n_init : int, default=2
         Starts screened by the Tucker stage of ``"lift"`` (the spectral one,
         then random ones).
@@ -135,7 +136,7 @@ def fit_lsr(
         verbose=verbose,
     )  # fmt: skip
     xp, design, y, weights = checked.xp, checked.design, checked.y, checked.weights
-    ranks, init, sample_shape = checked.ranks, checked.init, design.sample_shape
+    ranks, start, sample_shape = checked.ranks, checked.start, design.sample_shape
     max_iter, tol, lr, alpha, n_init = (
         checked.options[k] for k in ("max_iter", "tol", "lr", "alpha", "n_init")
     )
@@ -152,9 +153,9 @@ def fit_lsr(
 
     stop = _StopRequest(callback)
 
-    def run(start: Any) -> LSRFit:
+    def run(point: Any) -> LSRFit:
         fit = run_solver(
-            design, objective, solver=solver, rule=rule_obj, init=start, ranks=ranks, S=S,
+            design, objective, solver=solver, rule=rule_obj, init=point, ranks=ranks, S=S,
             rng=rng, max_iter=max_iter, tol=tol, lr=lr, fit_intercept=fit_intercept,
             callback=stop.callback, verbose=verbose, started=started,
         )  # fmt: skip
@@ -164,10 +165,8 @@ def fit_lsr(
 
     with numerical_faults_translated("fit_lsr"):
         try:
-            if init == "lift":
-                fit = fit_from_lift(run, design, objective, ranks, S, rng, fit_intercept, n_init)
-            else:
-                fit = run(init)
+            problem = StartProblem(design, objective, ranks, S, rng, fit_intercept, n_init)
+            fit = start.fit(run, problem)
         except _Stopped as stopped:  # the user's callback ends the whole fit
             fit = stopped.fit
     check_fit(fit, design, objective, stacklevel=3)

@@ -23,8 +23,7 @@ from typing import Any
 
 from lsr_arrayapi._backends import Generator
 from lsr_arrayapi.exceptions import InvalidParameterError
-from lsr_arrayapi.plugins.manager import available_solvers, get_solver_class
-from lsr_arrayapi.starts.simple import INIT_STRATEGIES
+from lsr_arrayapi.plugins.manager import available_solvers, available_starts, get_solver_class
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
@@ -109,26 +108,17 @@ class IntSequence(Constraint):
         return tuple(int(v) for v in value)
 
 
-class Options(Constraint):
-    """One of a fixed set of strings."""
+class _RegisteredName(Constraint):
+    """A registered name of a plugin kind, or one of ``extra`` (looked up when checked)."""
 
-    def __init__(self, values: tuple[str, ...]) -> None:
-        self.values = values
-        self.description = "one of " + ", ".join(repr(v) for v in values)
-
-    def __call__(self, value: Any) -> bool:
-        return isinstance(value, str) and value in self.values
-
-
-class _SolverName(Constraint):
-    """``"auto"`` or the name of a registered solver (looked up when checked)."""
+    def __init__(self, available: Any, extra: tuple[str, ...] = ()) -> None:
+        self.available, self.extra = available, extra
 
     def __call__(self, value: Any) -> bool:
         return isinstance(value, str) and value in self.names()
 
-    @staticmethod
-    def names() -> tuple[str, ...]:
-        return ("auto", *available_solvers())
+    def names(self) -> tuple[str, ...]:
+        return (*self.extra, *self.available())
 
     def __str__(self) -> str:
         return "one of " + ", ".join(repr(v) for v in self.names())
@@ -210,6 +200,7 @@ FAMILY_INSTANCE = HasMembers(
     "a family instance with validate(), mean(), loss(), grad()",
 )
 SOLVER_INSTANCE = HasMembers(("uses", "init", "iterate"), "a solver with uses(), init(), iterate()")
+START_INSTANCE = HasMembers(("fit",), "a start with fit()")
 WARM_START = HasMembers(
     ("core", "factors"), "a warm start (a mapping or a fit with core and factors)", fields=True
 )
@@ -226,9 +217,9 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "lr": [NONE, Interval(numbers.Real, 0, open_low=True)],
     "alpha": [Interval(numbers.Real, 0)],
     "fit_intercept": [BOOLEAN],
-    "init": [Options(("lift", *INIT_STRATEGIES)), WARM_START],
+    "init": [_RegisteredName(available_starts), START_INSTANCE, WARM_START],
     "n_init": [Interval(numbers.Integral, 1, MAX_N_INIT)],
-    "schedule": [_SolverName(), SOLVER_INSTANCE],
+    "schedule": [_RegisteredName(available_solvers, ("auto",)), SOLVER_INSTANCE],
     "random_state": [
         NONE,
         Interval(numbers.Integral, 0),
@@ -270,12 +261,12 @@ def check_parameters(caller: str, **values: Any) -> dict[str, Any]:
 def check_solver_inputs(
     solver: Any, S: int, *, rule: Any, rule_options: Any, lr: Any, init: Any, n_init: Any
 ) -> None:
-    """Reject an option of ``fit_lsr`` that ``solver`` (or init) would not use.
+    """Reject an option of ``fit_lsr`` that ``solver`` (or the start ``init``) would not use.
 
     What a solver uses is its own declaration, ``solver.uses(S)``
     (:class:`~lsr_arrayapi.solvers.base.Solver`); ``schedule="auto"`` picks one
     that uses every option given.  ``n_init`` (other than its default 2)
-    applies to ``init="lift"`` only.
+    applies to starts that declare ``uses = ("n_init",)`` (``init="lift"``).
     """
     given = {"rule": rule is not None, "rule_options": bool(rule_options), "lr": lr is not None}
     uses = tuple(solver.uses(S))
@@ -288,7 +279,7 @@ def check_solver_inputs(
             f"{', '.join(uses) or 'none of rule, rule_options, lr'}); leave "
             f"{' and '.join(unused)} unset or choose another schedule"
         )
-    if n_init != 2 and not (isinstance(init, str) and init == "lift"):
+    if n_init != 2 and "n_init" not in getattr(init, "uses", ()):
         raise InvalidParameterError(
             f"n_init={n_init!r} applies to init='lift' only (the restarts of its Tucker "
             "stage); leave n_init unset for other starts"

@@ -27,8 +27,9 @@ from lsr_arrayapi.data.design import Design, InMemoryDesign
 from lsr_arrayapi.exceptions import InvalidParameterError
 from lsr_arrayapi.parameters import check_parameters, check_sizes, check_solver_inputs
 from lsr_arrayapi.plugins.instances import make_family
+from lsr_arrayapi.plugins.manager import get_start_class
 from lsr_arrayapi.solvers.choose import make_solver
-from lsr_arrayapi.starts.simple import check_start_shapes, warm_start
+from lsr_arrayapi.starts.simple import WarmStart, check_start_shapes, warm_start
 
 
 def plain_array(value: Any, name: str, *, detach: bool = True) -> Any:
@@ -244,7 +245,7 @@ class FitArguments:
     weights: Any
     ranks: tuple[int, ...]
     S: int
-    init: Any
+    start: Any  # the start object (a warm start wrapped in WarmStart)
     family: Any  # the family object
     solver: Any  # the solver object that will run (schedule="auto" resolved)
     options: dict[str, Any]  # the other parameters as plain Python values
@@ -266,18 +267,23 @@ def check_fit_arguments(
     y = check_y(y, like, xp=xp)
     weights = check_sample_weight(sample_weight, like, xp=xp)
     ranks, S = check_sizes(parameters["ranks"], design.sample_shape, parameters["separation_rank"])
+    if isinstance(init, str):
+        start = get_start_class(init)()
+    elif callable(getattr(init, "fit", None)):
+        start = init
+    else:
+        point = check_warm_start(
+            init, xp=xp, like=like, sample_shape=design.sample_shape, ranks=ranks, S=S
+        )
+        start = WarmStart(point)
     family = make_family(parameters["family"])
     rule, rule_options, lr = parameters["rule"], parameters["rule_options"], parameters["lr"]
     rule_given = rule is not None or bool(rule_options) or lr is not None
     solver = make_solver(parameters["schedule"], design, family, S, rule_given=rule_given)
     check_solver_inputs(
-        solver, S, rule=rule, rule_options=rule_options, lr=lr, init=init,
+        solver, S, rule=rule, rule_options=rule_options, lr=lr, init=start,
         n_init=parameters["n_init"],
     )  # fmt: skip
     if callable(getattr(solver, "check", None)):
         solver.check(design, S)
-    if not isinstance(init, str):
-        init = check_warm_start(
-            init, xp=xp, like=like, sample_shape=design.sample_shape, ranks=ranks, S=S
-        )
-    return FitArguments(xp, design, y, weights, ranks, S, init, family, solver, parameters)
+    return FitArguments(xp, design, y, weights, ranks, S, start, family, solver, parameters)

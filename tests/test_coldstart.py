@@ -94,7 +94,7 @@ def test_the_tucker_stage_uses_the_automatic_s1_schedule(monkeypatch, family, al
 
 
 def test_the_lift_refines_one_of_two_splits_of_the_same_tensor():
-    from lsr_arrayapi.starts.lift import SAME_SPLIT_RTOL, _distinct_splits
+    from lsr_arrayapi.starts.lift import SAME_SPLIT_RTOL, distinct_splits
 
     rng = np.random.default_rng(0)
     ranks, S = (2, 2, 2), 2
@@ -104,7 +104,7 @@ def test_the_lift_refines_one_of_two_splits_of_the_same_tensor():
         for f in term:
             f[1] = f[0] + 1e-3 * SAME_SPLIT_RTOL * rng.standard_normal(f[0].shape)
     core[1] = core[0]
-    assert _distinct_splits(xp.asarray(core), factors, 3) == [0, 2]
-    assert _distinct_splits(xp.asarray(core), factors, 1) == [0]
+    assert distinct_splits(xp.asarray(core), factors, 3, SAME_SPLIT_RTOL) == [0, 2]
+    assert distinct_splits(xp.asarray(core), factors, 1, SAME_SPLIT_RTOL) == [0]
     factors[0][0][1] += 1.0  # now a different tensor
-    assert _distinct_splits(xp.asarray(core), factors, 3) == [0, 1, 2]
+    assert distinct_splits(xp.asarray(core), factors, 3, SAME_SPLIT_RTOL) == [0, 1, 2]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+from typing import ClassVar
 
 import numpy as np
 import pytest
 from helpers import orthonormality_error, problem_on
 
+from lsr_arrayapi import hookimpl, register_plugin, unregister_plugin
 from lsr_arrayapi.__main__ import main
 from lsr_arrayapi.data.datasets import PAPER_SHAPE, make_lsr_problem, paper_warm_start, split_test
 from lsr_arrayapi.data.io import load_vesselmnist3d
@@ -17,6 +20,7 @@ from lsr_arrayapi.reproduce.experiments import EXPERIMENTS
 from lsr_arrayapi.reproduce.quirks import fit_fig7_lsrtr
 from lsr_arrayapi.reproduce.real import EarlyStopping
 from lsr_arrayapi.reproduce.synthetic import fig10_filter
+from lsr_arrayapi.starts import Lift
 
 
 def test_paper_settings_are_the_spec_s():
@@ -185,11 +189,28 @@ def test_vessel_loader_missing_or_unreadable_file(tmp_path):
         load_vesselmnist3d(tmp_path / "bad.npz")
 
 
+@dataclasses.dataclass(frozen=True)
+class CheapLift(Lift):
+    """The default cold start with two core-split restarts (instead of 64 (S - 1)^2)."""
+
+    replace: ClassVar[bool] = True
+    core_restarts: int = 2
+
+
+class CheapLiftPlugin:
+    @hookimpl
+    def lsr_arrayapi_starts(self):
+        return [CheapLift]
+
+
 @pytest.mark.parametrize("extra", [[], ["--balanced", "--stop-on", "test"]])
-def test_vessel_protocol_runs_on_a_generated_archive(tmp_path, extra, monkeypatch):
+def test_vessel_protocol_runs_on_a_generated_archive(tmp_path, extra, request):
     # the protocol, not the start's quality, is under test: the Vessel ranks (5, 5, 5)
-    # at S = 3 make each core-split restart solve a 125 x 125 system per sweep: use few
-    monkeypatch.setattr("lsr_arrayapi.starts.lift.CORE_RESTARTS", 2)
+    # at S = 3 make each core-split restart solve a 125 x 125 system per sweep: the
+    # registered "lift" is replaced by one with few restarts, as a plugin would
+    plugin = CheapLiftPlugin()
+    register_plugin(plugin)
+    request.addfinalizer(lambda: unregister_plugin(plugin))
     _fake_medmnist(tmp_path / "v.npz")
     argv = ["reproduce", "vessel", "--quick", "--data", str(tmp_path / "v.npz"), "--rules", "qr",
             "muon", "--out", str(tmp_path), *extra]  # fmt: skip

@@ -67,6 +67,7 @@ class FamilyBase:
     quadratic: ClassVar[bool] = False
 
     def validate(self, y: Any) -> None:
+        """Raise ``ValueError`` for responses ``y`` ``(n,)`` outside the support (here: non-finite)."""
         xp = array_namespace(y)
         if not bool(xp.all(xp.isfinite(y))):
             raise ValueError(f"y contains NaN or infinite values ({self.name} family)")
@@ -80,10 +81,12 @@ class FamilyBase:
         raise NotImplementedError
 
     def loss(self, eta: Any, y: Any) -> Any:
+        """Mean negative log-likelihood, a 0-D array: the mean of ``pointwise_loss``."""
         xp = array_namespace(eta, y)
         return xp.mean(self.pointwise_loss(eta, y))
 
     def grad(self, eta: Any, y: Any) -> Any:
+        """``d loss_i / d eta_i`` ``(n,)``: ``mean(eta) - y`` for a canonical link."""
         return self.mean(eta) - y
 
     def curvature(self, eta: Any) -> Any:

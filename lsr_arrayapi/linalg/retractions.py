@@ -35,6 +35,7 @@ class QRRetraction:
     sign_fix: bool = True
 
     def retract(self, W: Any, step: Any) -> Any:
+        """``qf(W + step)``, shape ``(d_k, r_k)``."""
         return qr_orthonormal(W + step, sign_fix=self.sign_fix)
 
 
@@ -45,6 +46,7 @@ class PolarRetraction:
     name: ClassVar[str] = "polar"
 
     def retract(self, W: Any, step: Any) -> Any:
+        """``polar(W + step)``, shape ``(d_k, r_k)``."""
         return polar_svd(W + step)
 
 

@@ -1,5 +1,5 @@
-"""The built-in rules, families, retractions and solvers, registered through the public
-hooks like any plugin."""
+"""The built-in rules, families, retractions, solvers and starts, registered through the
+public hooks like any plugin."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from lsr_arrayapi.linalg.retractions import BUILTIN_RETRACTIONS
 from lsr_arrayapi.plugins.hookspecs import hookimpl
 from lsr_arrayapi.rules import BUILTIN_RULES
 from lsr_arrayapi.solvers import BUILTIN_SOLVERS
+from lsr_arrayapi.starts import BUILTIN_STARTS
 
 
 @hookimpl
@@ -28,3 +29,8 @@ def lsr_arrayapi_retractions() -> list[type]:
 @hookimpl
 def lsr_arrayapi_solvers() -> list[type]:
     return list(BUILTIN_SOLVERS)
+
+
+@hookimpl
+def lsr_arrayapi_starts() -> list[type]:
+    return list(BUILTIN_STARTS)

@@ -38,3 +38,9 @@ def lsr_arrayapi_retractions() -> list[type]:  # type: ignore[empty-body]
 def lsr_arrayapi_solvers() -> list[type]:  # type: ignore[empty-body]
     """Return solver classes (see :class:`lsr_arrayapi.solvers.base.Solver`); each name is a
     ``schedule=`` value."""
+
+
+@_hookspec
+def lsr_arrayapi_starts() -> list[type]:  # type: ignore[empty-body]
+    """Return start classes (see :class:`lsr_arrayapi.starts.base.Start`); each name is an
+    ``init=`` value."""

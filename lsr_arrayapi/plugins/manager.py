@@ -45,6 +45,7 @@ _HOOKS = {
     "families": "lsr_arrayapi_families",
     "retractions": "lsr_arrayapi_retractions",
     "solvers": "lsr_arrayapi_solvers",
+    "starts": "lsr_arrayapi_starts",
 }
 #: the methods a registered class must have
 _PROTOCOL = {
@@ -52,6 +53,7 @@ _PROTOCOL = {
     "families": ("validate", "mean", "loss", "grad"),
     "retractions": ("retract",),
     "solvers": ("uses", "init", "iterate"),
+    "starts": ("fit",),
 }
 
 _lock = threading.RLock()
@@ -220,6 +222,15 @@ def available_retractions() -> list[str]:
 def available_solvers() -> list[str]:
     """Names of the registered solvers (``schedule=`` values besides ``"auto"``)."""
     return sorted(_registry("solvers"))
+
+
+def available_starts() -> list[str]:
+    """Names of the registered starts (``init=`` values besides a warm start)."""
+    return sorted(_registry("starts"))
+
+
+def get_start_class(name: str) -> type:
+    return _lookup("starts", name)
 
 
 def get_rule_class(name: str) -> type:

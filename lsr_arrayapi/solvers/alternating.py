@@ -54,9 +54,11 @@ class ALS:
     name: ClassVar[str] = "als"
 
     def uses(self, S: int) -> tuple[str, ...]:
+        """The rule (and its options) at S >= 2; nothing at S = 1 (every block is solved)."""
         return ("rule", "rule_options") if S >= 2 else ()
 
     def check(self, design: Any, S: int) -> None:
+        """Raise for a design without ``project`` (the contraction ALS is built on)."""
         if not hasattr(design, "project"):
             raise InvalidParameterError(
                 "schedule='als' needs a design with a project() method (arrays, Dask arrays); "
@@ -64,9 +66,11 @@ class ALS:
             )
 
     def init(self, state: Any) -> None:
+        """No memory."""
         return None
 
     def iterate(self, state: Any, memory: None) -> Outcome:
+        """One sweep: every mode, then the core (:func:`als_iteration`)."""
         als_iteration(state)
         return MOVED
 

@@ -29,12 +29,15 @@ class GaussSeidel:
     name: ClassVar[str] = "gauss_seidel"
 
     def uses(self, S: int) -> tuple[str, ...]:
+        """The rule, its options and the fixed step ``lr``."""
         return _RULE_INPUTS
 
     def init(self, state: Any) -> None:
+        """No memory (the rule's state lives in the fit's state)."""
         return None
 
     def iterate(self, state: Any, memory: None) -> Outcome:
+        """Every factor block in turn (s outer, k inner), then the core."""
         for block in _blocks(state):
             state.update_factors((block,))
         state.update_core()
@@ -48,12 +51,15 @@ class Jacobi:
     name: ClassVar[str] = "jacobi"
 
     def uses(self, S: int) -> tuple[str, ...]:
+        """The rule, its options and the fixed step ``lr``."""
         return _RULE_INPUTS
 
     def init(self, state: Any) -> None:
+        """No memory (the rule's state lives in the fit's state)."""
         return None
 
     def iterate(self, state: Any, memory: None) -> Outcome:
+        """All factor blocks from one residual tensor, then the core."""
         state.update_factors(_blocks(state))
         state.update_core()
         return MOVED

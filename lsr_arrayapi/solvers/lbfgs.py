@@ -123,9 +123,11 @@ class LBFGS:
         get_retraction_class(self.retraction)  # an unknown name fails here, naming the known ones
 
     def uses(self, S: int) -> tuple[str, ...]:
-        return ()  # its own quasi-Newton step and retraction
+        """None of ``rule``, ``rule_options``, ``lr``: its own step and retraction."""
+        return ()
 
     def init(self, state: Any) -> LBFGSMemory:
+        """An empty memory of ``memory`` pairs."""
         return LBFGSMemory(self.memory)
 
     def iterate(self, state: Any, memory: LBFGSMemory) -> Outcome:

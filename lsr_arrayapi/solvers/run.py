@@ -17,12 +17,7 @@ from lsr_arrayapi.data.design import Design
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.result import LSRFit
 from lsr_arrayapi.solvers.state import FitState
-from lsr_arrayapi.starts.simple import (
-    check_start_shapes,
-    random_factors,
-    spectral_factors,
-    warm_start,
-)
+from lsr_arrayapi.starts.simple import check_start_shapes, random_factors, warm_start
 
 
 def run(
@@ -43,7 +38,8 @@ def run(
     verbose: int = 0,
     started: float | None = None,
 ) -> LSRFit:
-    """Fit from ``init`` (a strategy name or a warm start) with ``solver``.
+    """Fit from ``init`` (a factor strategy such as ``SpectralStart()``, or a warm start
+    mapping) with ``solver``.
 
     ``rule`` and ``lr`` move the factors where the solver takes rule steps.
     ``history["time"]`` counts from ``started`` (default: now), so a fit's
@@ -95,15 +91,18 @@ def describe(solver: Any, rule: Any, lr: float | None, S: int) -> str:
 def initial_point(
     state: FitState, init: Any, ranks: tuple[int, ...], S: int, rng: Any
 ) -> tuple[Any, list[list[Any]], float, Any]:
-    """Factors from the init strategy; core and intercept by exact line searches from zero.
+    """Factors from the strategy ``init``; core and intercept by exact line searches from zero.
 
-    Returns ``(core, factors, intercept, eta)``; ``eta`` is None for a warm start
-    (computed by ``start``), else the linear predictor the line searches left.
+    The state starts at random orthonormal factors and a zero core (B = 0, so
+    no pass over X), the intercept is set, then ``init.factors(state, rng)``
+    gives the factors.  Returns ``(core, factors, intercept, eta)``; ``eta`` is
+    None for a warm start (computed by ``start``), else the linear predictor
+    the line searches left.
     """
     design, objective, xp = state.design, state.objective, state.xp
     like = objective.y
     sample_shape = design.sample_shape
-    if not isinstance(init, str):
+    if not callable(getattr(init, "factors", None)):  # a warm start
         core, factors, intercept = warm_start(init, xp=xp, like=like)
         check_start_shapes(core, factors, sample_shape, ranks, S)
         return core, factors, 0.0 if intercept is None else intercept, None
@@ -114,11 +113,7 @@ def initial_point(
     )
     if state.fit_intercept:
         state.update_intercept()
-    factors = state.factors
-    if init == "spectral":
-        gradient = objective.sample_gradient(state.eta)
-        moment = design.adjoint(gradient - xp.mean(gradient))
-        factors = spectral_factors(moment, ranks, S, rng, xp=xp)
+    factors = init.factors(state, rng)
     state.start(zero_core, factors, state.intercept, state.eta)
     fixed, state.fixed_lr = state.fixed_lr, None
     state.update_core()  # exact line search for the core's scale

@@ -111,12 +111,14 @@ class FitState:
         return total
 
     def checked_value(self, eta: Any, coef: Any) -> float:
+        """The objective at ``(eta, coef)`` as a Python float (inf when not finite)."""
         value = self.objective.value(eta, coef)
         if not math.isfinite(value):
             value = math.inf
         return value
 
     def residual_tensor(self) -> Any:
+        """The gradient of the objective in B, shape ``d`` (one pass over X)."""
         grad = self.design.adjoint(self.objective.sample_gradient(self.eta))
         if self.objective.alpha:
             grad = grad + self.objective.alpha * self.coef
@@ -207,6 +209,8 @@ class FitState:
         return 1.0 / (self.curvature * core_norm * self.data_scale * len(blocks))
 
     def update_core(self) -> None:
+        """A step on the core along its negative gradient, by exact line search (then the
+        intercept); a fixed ``lr`` is the step instead."""
         xp = self.xp
         direction = -core_gradient(self.residual_tensor(), self.factors)
         if self.fixed_lr is None:  # a unit direction: its image stays in range for any X scale
@@ -232,6 +236,7 @@ class FitState:
             raise FloatingPointError(f"the fit diverged (objective {self.value:.3g}); lower lr")
 
     def update_intercept(self) -> None:
+        """The intercept by an exact line search along its gradient."""
         xp = self.xp
         ones = xp.ones_like(self.eta)
         slope = float(xp.sum(self.objective.sample_gradient(self.eta)))

@@ -19,16 +19,19 @@ block-diagonal with S copies of G.  So:
 
 For S = 1 stage 1 is already the model: the start is the best screened Tucker
 fit, and the fit proper (same automatic schedule) is its long run.
-The success rates and the time this costs are measured by
-``python -m lsr_arrayapi.bench coldstart`` and recorded in ``docs/``.
+The stages' budgets are the fields of :class:`Lift` (defaults: this module's
+constants); ``init=Lift(core_restarts=128)`` changes one.  The success rates
+and the time this costs are measured by ``python -m lsr_arrayapi.bench
+coldstart`` and recorded in ``docs/``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
-from lsr_arrayapi.data.design import Design
 from lsr_arrayapi.linalg.tensor import lsr_tensor, multi_mode_product, unfold
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.objective import Objective
@@ -36,6 +39,7 @@ from lsr_arrayapi.plugins.instances import make_rule
 from lsr_arrayapi.solvers.choose import auto_solver
 from lsr_arrayapi.solvers.lbfgs import LBFGS
 from lsr_arrayapi.solvers.run import run
+from lsr_arrayapi.starts.base import StartProblem
 from lsr_arrayapi.starts.core_split import split_core
 from lsr_arrayapi.starts.lack_of_fit import (
     far_from_tucker,
@@ -47,6 +51,7 @@ from lsr_arrayapi.starts.lack_of_fit import (
     warn_if_far_from_tucker,
     warn_uncheckable,
 )
+from lsr_arrayapi.starts.simple import RandomStart, SpectralStart
 
 #: Stage budgets (outer iterations), chosen with ``python -m lsr_arrayapi.bench coldstart``.
 TUCKER_SHORT, TUCKER_LONG = 3, 150
@@ -80,130 +85,205 @@ def _best(fits: list[Any]) -> list[Any]:
     return sorted(fits, key=lambda fit: fit.history["loss"][-1])
 
 
-def _fit(
-    design: Design, objective: Objective, ranks, S, rng, fit_intercept, init, max_iter, tol,
-    solver: Any,
-):  # fmt: skip
-    """A stage's fit: ``solver`` (its own steps; no rule of the user's) from ``init``."""
-    return run(
-        design, objective, solver=solver, rule=make_rule("qr", None, rng), init=init,
-        ranks=ranks, S=S, rng=rng, max_iter=max_iter, tol=tol, fit_intercept=fit_intercept,
-    )  # fmt: skip
+def _loss(fit: Any) -> float:
+    return float(fit.history["loss"][-1])
 
 
-def restarted_fit(
-    design, objective, ranks, S, rng, fit_intercept, inits, short, keep, long, tol, solver,
-):  # fmt: skip
-    """Each start in ``inits`` (strategy names) runs ``short`` iterations of
-    ``solver``; the best ``keep`` continue to ``long``."""
-    starts = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, init, short, tol, solver)
-        for init in inits
-    ]
-    finished = [
-        _fit(design, objective, ranks, S, rng, fit_intercept, start, long, tol, solver)
-        for start in _best(starts)[:keep]
-    ]
-    return _best(finished)
+@dataclass(frozen=True)
+class Lift:
+    """The default cold start (see the module docstring); every field is a stage budget."""
 
+    name: ClassVar[str] = "lift"
+    uses: ClassVar[tuple[str, ...]] = ("n_init",)
+    tucker_short: int = TUCKER_SHORT
+    tucker_long: int = TUCKER_LONG
+    tucker_long_widened: int = TUCKER_LONG_WIDENED
+    tucker_long_small_n: int = TUCKER_LONG_SMALL_N
+    tucker_tol: float = TUCKER_TOL
+    core_restarts: int = CORE_RESTARTS
+    core_sweeps: int = CORE_SWEEPS
+    lift_candidates: int = LIFT_CANDIDATES
+    lift_short: int = LIFT_SHORT
+    same_split_rtol: float = SAME_SPLIT_RTOL
+    small_n: float = SMALL_N
+    agreement_rtol: float = AGREEMENT_RTOL
+    ridge_path: tuple[float, ...] = RIDGE_PATH
 
-def small_n(design: Design, ranks: tuple[int, ...], S: int) -> bool:
-    """Whether n is below ``SMALL_N`` samples per Tucker-stage parameter (S >= 2)."""
-    shape = design.sample_shape
-    dimension = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
-    return S >= 2 and design.n_samples < SMALL_N * dimension
+    def fit(self, run: Callable[[Any], Any], problem: StartProblem) -> Any:
+        """``run(start)`` (the fit proper) from the lift start, checked against the Tucker stage.
 
+        For S >= 2 the LSR model lies inside the Tucker model of stage 1, so:
 
-def tucker_stage(
-    design: Design, objective: Objective, ranks: tuple[int, ...], S: int, rng: Any,
-    fit_intercept: bool, n_init: int, extra_rank: int = 0,
-) -> list[Any]:  # fmt: skip
-    """Stage 1: Tucker fits with ranks ``min(S r_k + extra_rank, d_k)``, lowest loss first.
+        * a fit with a lower loss than its Tucker fit proves that Tucker fit stuck;
+          it is then continued from the fit (a better Tucker start), lifted again,
+          and the lower of the two fits kept;
+        * at small n each Tucker candidate is lifted and fitted, the lowest loss
+          kept; candidates that end at different losses show that the sample has
+          several optima, and say so (:class:`~lsr_arrayapi.starts.lack_of_fit.StartWarning`);
+        * when the kept fit is far worse than the best Tucker fit
+          (:mod:`lsr_arrayapi.starts.lack_of_fit`), the lift is tried once more with the
+          Tucker stage widened by one rank per mode and the lower loss kept;
+        * a ``StartWarning`` follows if the kept fit is still far, or if the check
+          cannot be made because n leaves the Tucker fit too few residual degrees of freedom.
+        """
+        design, objective, ranks, S = problem.design, problem.objective, problem.ranks, problem.S
+        tuckers = self.tucker_stage(problem)
+        if S == 1:
+            return run(self.lift_start(problem, tucker=tuckers[0]))
+        pairs = [self._lift_and_run(run, problem, tucker) for tucker in tuckers]
+        fits = _best([fit for fit, _ in pairs])
+        fit = fits[0]
+        tucker_loss = min(_loss(tucker) for _, tucker in pairs)
 
-    The best screened fit; at small n (:func:`small_n`), where the screens often
-    all end in spurious Tucker fits, also a fit along a ridge path
-    (:func:`_ridge_path_fit`): two independent candidates.
-    """
-    solver = auto_solver(design, objective.family, 1)
-    stage_ranks = tucker_ranks(design.sample_shape, ranks, S, extra_rank)
-    small = small_n(design, ranks, S)
-    long = TUCKER_LONG_WIDENED if extra_rank else TUCKER_LONG_SMALL_N if small else TUCKER_LONG
-    long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
-    inits = ["spectral"] + ["random"] * (n_init - 1)
-    fits = restarted_fit(
-        design, objective, stage_ranks, 1, rng, fit_intercept, inits, TUCKER_SHORT, 1, long,
-        TUCKER_TOL, solver,
-    )  # fmt: skip
-    if small and not extra_rank:
-        fits.append(
-            _ridge_path_fit(design, objective, stage_ranks, rng, fit_intercept, long, solver)
+        def statistic(fit: Any) -> float | None:
+            if objective.alpha or objective.weights is not None:
+                return None
+            return lack_of_fit(
+                _loss(fit), tucker_loss, design.n_samples, design.sample_shape, ranks,
+                S, getattr(objective.family, "quadratic", False),
+            )  # fmt: skip
+
+        shape = design.sample_shape
+        widens = tucker_ranks(shape, ranks, S, 1) != tucker_ranks(shape, ranks, S)
+        if widens and far_from_tucker(statistic(fit)):
+            wider = self.lift_start(problem, extra_rank=1)
+            fit = _best([fit, run(wider)])[0]  # stable: the first fit wins a tie
+        losses = [_loss(f) for f in fits]
+        if uncheckable(design.n_samples, shape, ranks, S) and not objective.alpha:
+            warn_uncheckable(design.n_samples, shape, ranks, S)
+        elif far_from_tucker(statistic(fit)):
+            warn_if_far_from_tucker(statistic(fit))
+        elif len(losses) > 1 and losses[1] - losses[0] > self.agreement_rtol * abs(losses[0]):
+            warn_disagreement(_loss(fit), losses[1])
+        return fit
+
+    # -- stage 1: Tucker fits ------------------------------------------------
+    def is_small_n(self, problem: StartProblem) -> bool:
+        """Whether n is below ``small_n`` samples per Tucker-stage parameter (S >= 2)."""
+        shape = problem.design.sample_shape
+        dimension = model_dimension(shape, tucker_ranks(shape, problem.ranks, problem.S), 1)
+        return problem.S >= 2 and problem.design.n_samples < self.small_n * dimension
+
+    def tucker_stage(self, problem: StartProblem, extra_rank: int = 0) -> list[Any]:
+        """Stage 1: Tucker fits with ranks ``min(S r_k + extra_rank, d_k)``, lowest loss first.
+
+        The best screened fit; at small n (:meth:`is_small_n`), where the screens
+        often all end in spurious Tucker fits, also a fit along a ridge path
+        (:meth:`ridge_path_fit`): two independent candidates.
+        """
+        S = problem.S
+        solver = auto_solver(problem.design, problem.objective.family, 1)
+        tucker = replace(
+            problem,
+            ranks=tucker_ranks(problem.design.sample_shape, problem.ranks, S, extra_rank),
+            S=1,
         )
-    return _best(fits)
-
-
-def _ridge_path_fit(
-    design: Design, objective: Objective, ranks: tuple[int, ...], rng: Any, fit_intercept: bool,
-    long: int, solver: Any,
-) -> Any:  # fmt: skip
-    """A Tucker fit along a ridge path: penalized fits, strong to weak, then unpenalized.
-
-    A ridge penalty ``alpha = a c s`` (``c`` the family's curvature bound, ``s`` the
-    mean squared entry of X: relative to the data, so scale-free) for each ``a`` in
-    ``RIDGE_PATH`` smooths the landscape the small-n Tucker fit crawls in; each fit
-    starts where the previous one ended.
-    """
-    xp = objective.xp
-    sq_norms = design.squared_norms()
-    scale = float(xp.sum(objective.sample_weights() * sq_norms)) / math.prod(design.sample_shape)
-    scale *= getattr(objective.family, "curvature_bound", None) or 1.0
-    start: Any = "spectral"
-    for relative in RIDGE_PATH:
-        penalized = Objective(
-            objective.family, objective.y, objective.weights, objective.alpha + relative * scale
-        )
-        start = _fit(
-            design, penalized, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, solver
-        )
-    return _fit(design, objective, ranks, 1, rng, fit_intercept, start, long, TUCKER_TOL, solver)
-
-
-def lift_start(
-    design: Design,
-    objective: Objective,
-    ranks: tuple[int, ...],
-    S: int,
-    rng: Any,
-    fit_intercept: bool,
-    n_init: int,
-    extra_rank: int = 0,
-    tucker: Any = None,
-) -> tuple[Any, float]:
-    """A start for ``fit_lsr`` found without the truth: ``(LSRFit, Tucker stage loss)``.
-
-    ``extra_rank`` widens the Tucker stage to ranks ``min(S r_k + extra_rank, d_k)``
-    (the retry of :func:`fit_from_lift`); a given ``tucker`` fit replaces the stage.
-    """
-    xp = objective.xp
-    if tucker is None:
-        stage = tucker_stage(design, objective, ranks, S, rng, fit_intercept, n_init, extra_rank)
-        tucker = stage[0]
-    tucker_loss = tucker.history["loss"][-1]
-    if S == 1:
-        return tucker, tucker_loss
-    small, bases = hosvd_gauge(tucker.core, tucker.factors[0], xp=xp)
-    restarts = CORE_RESTARTS * (S - 1) ** 2
-    cores, small_factors, _ = split_core(small, ranks, S, restarts, CORE_SWEEPS, rng, xp=xp)
-    candidates = []
-    for i in _distinct_splits(cores, small_factors, min(LIFT_CANDIDATES, restarts)):
-        factors = [
-            [xp.matmul(basis, term[k][i, ...]) for k, basis in enumerate(bases)]
-            for term in small_factors
+        small = self.is_small_n(problem)
+        long = (
+            self.tucker_long_widened if extra_rank
+            else self.tucker_long_small_n if small else self.tucker_long
+        )  # fmt: skip
+        long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
+        screens = [SpectralStart()] + [RandomStart()] * (problem.n_init - 1)
+        starts = [
+            _fit(tucker, init, self.tucker_short, self.tucker_tol, solver) for init in screens
         ]
-        start = {"core": cores[i, ...], "factors": factors, "intercept": tucker.intercept}
-        candidates.append(
-            _fit(design, objective, ranks, S, rng, fit_intercept, start, LIFT_SHORT, 0.0, LBFGS())
+        fits = [_fit(tucker, _best(starts)[0], long, self.tucker_tol, solver)]
+        if small and not extra_rank:
+            fits.append(self.ridge_path_fit(tucker, long, solver))
+        return _best(fits)
+
+    def ridge_path_fit(self, tucker: StartProblem, long: int, solver: Any) -> Any:
+        """A Tucker fit along a ridge path: penalized fits, strong to weak, then unpenalized.
+
+        A ridge penalty ``alpha = a c s`` (``c`` the family's curvature bound, ``s`` the
+        mean squared entry of X: relative to the data, so scale-free) for each ``a`` in
+        ``ridge_path`` smooths the landscape the small-n Tucker fit crawls in; each fit
+        starts where the previous one ended.
+        """
+        design, objective = tucker.design, tucker.objective
+        xp = objective.xp
+        sq_norms = design.squared_norms()
+        weighted = float(xp.sum(objective.sample_weights() * sq_norms))
+        scale = weighted / math.prod(design.sample_shape)
+        scale *= getattr(objective.family, "curvature_bound", None) or 1.0
+        start: Any = SpectralStart()
+        for relative in self.ridge_path:
+            penalized = Objective(
+                objective.family, objective.y, objective.weights, objective.alpha + relative * scale
+            )
+            start = _fit(replace(tucker, objective=penalized), start, long, self.tucker_tol, solver)
+        return _fit(tucker, start, long, self.tucker_tol, solver)
+
+    # -- stages 2 and 3: split the core, lift, refine -------------------------
+    def lift_start(self, problem: StartProblem, extra_rank: int = 0, tucker: Any = None) -> Any:
+        """A start for the fit proper found without the truth (an :class:`~lsr_arrayapi.LSRFit`).
+
+        ``extra_rank`` widens the Tucker stage to ranks ``min(S r_k + extra_rank, d_k)``
+        (the retry of :meth:`fit`); a given ``tucker`` fit replaces the stage.
+        """
+        xp = problem.objective.xp
+        ranks, S = problem.ranks, problem.S
+        if tucker is None:
+            tucker = self.tucker_stage(problem, extra_rank)[0]
+        if S == 1:
+            return tucker
+        small, bases = hosvd_gauge(tucker.core, tucker.factors[0], xp=xp)
+        restarts = self.core_restarts * (S - 1) ** 2
+        cores, small_factors, _ = split_core(
+            small, ranks, S, restarts, self.core_sweeps, problem.rng, xp=xp
         )
-    return _best(candidates)[0], tucker_loss
+        candidates = []
+        count = min(self.lift_candidates, restarts)
+        for i in distinct_splits(cores, small_factors, count, self.same_split_rtol):
+            factors = [
+                [xp.matmul(basis, term[k][i, ...]) for k, basis in enumerate(bases)]
+                for term in small_factors
+            ]
+            start = {"core": cores[i, ...], "factors": factors, "intercept": tucker.intercept}
+            candidates.append(_fit(problem, start, self.lift_short, 0.0, LBFGS()))
+        return _best(candidates)[0]
+
+    def _lift_and_run(
+        self, run: Callable[[Any], Any], problem: StartProblem, tucker: Any
+    ) -> tuple[Any, Any]:
+        """The fit proper from ``tucker``'s lift, and the Tucker fit (repaired if it was stuck)."""
+        fit = run(self.lift_start(problem, tucker=tucker))
+        if _loss(fit) < _loss(tucker):  # the Tucker fit is stuck above a model inside its own
+            tucker = self._continue_as_tucker(problem, fit)
+            again = self.lift_start(problem, tucker=tucker)
+            fit = _best([fit, run(again)])[0]  # stable: the first fit wins a tie
+        return fit, tucker
+
+    def _continue_as_tucker(self, problem: StartProblem, fit: Any) -> Any:
+        """The Tucker stage's long run started from an LSR ``fit`` (a Tucker tensor of ranks q).
+
+        Mode k's basis is the range of the stacked factors ``[B_k^1 ... B_k^S]``
+        (its leading ``q_k`` left singular vectors), the core the coefficient
+        projected onto the bases, so the start is the fit's own tensor.
+        """
+        xp = problem.objective.xp
+        q = tucker_ranks(problem.design.sample_shape, problem.ranks, problem.S)
+        bases = []
+        for k, width in enumerate(q):
+            stacked = xp.concat([term[k] for term in fit.factors], axis=1)
+            left, _, _ = xp.linalg.svd(stacked, full_matrices=False)
+            bases.append(left[:, :width])
+        core = multi_mode_product(fit.coef, bases, transpose=True)
+        start = {"core": core, "factors": [bases], "intercept": fit.intercept}
+        solver = auto_solver(problem.design, problem.objective.family, 1)
+        return _fit(
+            replace(problem, ranks=q, S=1), start, self.tucker_long, self.tucker_tol, solver
+        )
+
+
+def _fit(problem: StartProblem, init: Any, max_iter: int, tol: float, solver: Any) -> Any:
+    """A stage's fit of ``problem``: ``solver`` (its own steps, no rule of the user's) from ``init``."""
+    return run(
+        problem.design, problem.objective, solver=solver, rule=make_rule("qr", None, problem.rng),
+        init=init, ranks=problem.ranks, S=problem.S, rng=problem.rng, max_iter=max_iter, tol=tol,
+        fit_intercept=problem.fit_intercept,
+    )  # fmt: skip
 
 
 def hosvd_gauge(core: Any, bases: list[Any], *, xp: Any) -> tuple[Any, list[Any]]:
@@ -235,113 +315,15 @@ def hosvd_gauge(core: Any, bases: list[Any], *, xp: Any) -> tuple[Any, list[Any]
     return core, bases
 
 
-def _distinct_splits(cores: Any, factors: list[list[Any]], count: int) -> list[int]:
+def distinct_splits(cores: Any, factors: list[list[Any]], count: int, rtol: float) -> list[int]:
     """Of the best ``count`` core splits (batched, best first), those that are not the
-    same tensor as a better one to within ``SAME_SPLIT_RTOL`` (relative Frobenius
+    same tensor as a better one to within ``rtol`` (relative Frobenius
     distance, :func:`~lsr_arrayapi.metrics.nee` against the better one): refining a
-    split twice costs ``LIFT_SHORT`` iterations for one and the same start."""
+    split twice costs ``lift_short`` iterations for one and the same start."""
     tensors = [lsr_tensor(cores[i, ...], [[f[i, ...] for f in term] for term in factors])
                for i in range(count)]  # fmt: skip
     kept: list[int] = []
     for i, tensor in enumerate(tensors):
-        if all(nee(tensor, tensors[j]) > SAME_SPLIT_RTOL for j in kept):
+        if all(nee(tensor, tensors[j]) > rtol for j in kept):
             kept.append(i)
     return kept
-
-
-def fit_from_lift(
-    run: Any, design: Design, objective: Objective, ranks: tuple[int, ...], S: int, rng: Any,
-    fit_intercept: bool, n_init: int,
-) -> Any:  # fmt: skip
-    """``run(start)`` (the fit proper) from the lift start, checked against the Tucker stage.
-
-    For S >= 2 the LSR model lies inside the Tucker model of stage 1, so:
-
-    * a fit with a lower loss than its Tucker fit proves that Tucker fit stuck;
-      it is then continued from the fit (a better Tucker start), lifted again,
-      and the lower of the two fits kept;
-    * at small n each Tucker candidate is lifted and fitted, the lowest loss
-      kept; candidates that end at different losses show that the sample has
-      several optima, and say so (:class:`~lsr_arrayapi.starts.lack_of_fit.StartWarning`);
-    * when the kept fit is far worse than the best Tucker fit
-      (:mod:`lsr_arrayapi.starts.lack_of_fit`), the lift is tried once more with the
-      Tucker stage widened by one rank per mode and the lower loss kept;
-    * a ``StartWarning`` follows if the kept fit is still far, or if the check
-      cannot be made because n leaves the Tucker fit too few residual degrees of freedom.
-    """
-    tuckers = tucker_stage(design, objective, ranks, S, rng, fit_intercept, n_init)
-    if S == 1:
-        start, _ = lift_start(
-            design, objective, ranks, S, rng, fit_intercept, n_init, tucker=tuckers[0]
-        )
-        return run(start)
-    pairs = [_lift_and_run(run, design, objective, ranks, S, rng, fit_intercept, n_init, t)
-             for t in tuckers]  # fmt: skip
-    fits = _best([fit for fit, _ in pairs])
-    fit = fits[0]
-    tucker_loss = min(_loss(tucker) for _, tucker in pairs)
-
-    def statistic(fit: Any) -> float | None:
-        if objective.alpha or objective.weights is not None:
-            return None
-        return lack_of_fit(
-            _loss(fit), tucker_loss, design.n_samples, design.sample_shape, ranks,
-            S, getattr(objective.family, "quadratic", False),
-        )  # fmt: skip
-
-    shape = design.sample_shape
-    widens = tucker_ranks(shape, ranks, S, 1) != tucker_ranks(shape, ranks, S)
-    if widens and far_from_tucker(statistic(fit)):
-        wider, _ = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init, 1)
-        fit = _best([fit, run(wider)])[0]  # stable: the first fit wins a tie
-    losses = [_loss(f) for f in fits]
-    if uncheckable(design.n_samples, shape, ranks, S) and not objective.alpha:
-        warn_uncheckable(design.n_samples, shape, ranks, S)
-    elif far_from_tucker(statistic(fit)):
-        warn_if_far_from_tucker(statistic(fit))
-    elif len(losses) > 1 and losses[1] - losses[0] > AGREEMENT_RTOL * abs(losses[0]):
-        warn_disagreement(_loss(fit), losses[1])
-    return fit
-
-
-def _lift_and_run(
-    run: Any, design: Design, objective: Objective, ranks: tuple[int, ...], S: int, rng: Any,
-    fit_intercept: bool, n_init: int, tucker: Any,
-) -> tuple[Any, Any]:  # fmt: skip
-    """The fit proper from ``tucker``'s lift, and the Tucker fit (repaired if it was stuck)."""
-    start, _ = lift_start(design, objective, ranks, S, rng, fit_intercept, n_init, tucker=tucker)
-    fit = run(start)
-    if _loss(fit) < _loss(tucker):  # the Tucker fit is stuck above a model inside its own
-        tucker = _continue_as_tucker(design, objective, fit, ranks, S, rng, fit_intercept)
-        again, _ = lift_start(
-            design, objective, ranks, S, rng, fit_intercept, n_init, tucker=tucker
-        )
-        fit = _best([fit, run(again)])[0]  # stable: the first fit wins a tie
-    return fit, tucker
-
-
-def _loss(fit: Any) -> float:
-    return float(fit.history["loss"][-1])
-
-
-def _continue_as_tucker(
-    design: Design, objective: Objective, fit: Any, ranks: tuple[int, ...], S: int, rng: Any,
-    fit_intercept: bool,
-) -> Any:  # fmt: skip
-    """The Tucker stage's long run started from an LSR ``fit`` (a Tucker tensor of ranks q).
-
-    Mode k's basis is the range of the stacked factors ``[B_k^1 ... B_k^S]``
-    (its leading ``q_k`` left singular vectors), the core the coefficient
-    projected onto the bases, so the start is the fit's own tensor.
-    """
-    xp = objective.xp
-    q = tucker_ranks(design.sample_shape, ranks, S)
-    bases = []
-    for k, width in enumerate(q):
-        stacked = xp.concat([term[k] for term in fit.factors], axis=1)
-        left, _, _ = xp.linalg.svd(stacked, full_matrices=False)
-        bases.append(left[:, :width])
-    core = multi_mode_product(fit.coef, bases, transpose=True)
-    start = {"core": core, "factors": [bases], "intercept": fit.intercept}
-    solver = auto_solver(design, objective.family, 1)
-    return _fit(design, objective, q, 1, rng, fit_intercept, start, TUCKER_LONG, TUCKER_TOL, solver)

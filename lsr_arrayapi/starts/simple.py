@@ -1,4 +1,4 @@
-"""Starting factors for the solver.
+"""The simple starts: random and spectral factors, and the user's warm start.
 
 * ``"spectral"`` -- HOSVD of the moment tensor ``R0 = sum_i w_i (g_i - mean g) X_i``
   (g the per-sample gradient at the null model): one pass over X; term s takes
@@ -8,20 +8,67 @@
 * a mapping or fit result with ``core``, ``factors`` (and optional
   ``intercept``) -- the user's warm start.
 
-The core is then set by an exact line search from zero (:mod:`solver`).
+The core is then set by an exact line search from zero
+(:func:`lsr_arrayapi.solvers.run.initial_point`), which first puts the
+state at random orthonormal factors and a zero core; a strategy's
+``factors(state, rng)`` returns the factors to start from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from lsr_arrayapi._backends import Generator, standard_normal
 from lsr_arrayapi._namespace import follow
 from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
 from lsr_arrayapi.linalg.tensor import unfold
 
-INIT_STRATEGIES = ("spectral", "random")
+
+@dataclass(frozen=True)
+class RandomStart:
+    """Random orthonormal factors from the fit's host generator (``init="random"``)."""
+
+    name: ClassVar[str] = "random"
+
+    def factors(self, state: Any, rng: Generator) -> list[list[Any]]:
+        """The random factors the state starts at."""
+        return state.factors  # the random factors the state starts at
+
+    def fit(self, run: Callable[[Any], Any], problem: Any) -> Any:
+        """The fit proper from random factors."""
+        return run(self)
+
+
+@dataclass(frozen=True)
+class SpectralStart:
+    """HOSVD of the moment tensor at the null model (``init="spectral"``): one pass over X."""
+
+    name: ClassVar[str] = "spectral"
+
+    def factors(self, state: Any, rng: Generator) -> list[list[Any]]:
+        """Leading singular vectors of the moment tensor's unfoldings."""
+        xp, objective = state.xp, state.objective
+        gradient = objective.sample_gradient(state.eta)
+        moment = state.design.adjoint(gradient - xp.mean(gradient))
+        return spectral_factors(moment, tuple(state.core.shape), len(state.factors), rng, xp=xp)
+
+    def fit(self, run: Callable[[Any], Any], problem: Any) -> Any:
+        """The fit proper from the spectral factors."""
+        return run(self)
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """The user's start ``point`` (``{"core", "factors", "intercept"}``, checked)."""
+
+    name: ClassVar[str] = "warm"
+    point: Mapping[str, Any]
+
+    def fit(self, run: Callable[[Any], Any], problem: Any) -> Any:
+        """The fit proper from the user's point."""
+        return run(self.point)
 
 
 def random_orthonormal(rng: Generator, rows: int, cols: int, *, xp: Any, like: Any) -> Any:
@@ -38,6 +85,7 @@ def random_factors(
     xp: Any,
     like: Any,
 ) -> list[list[Any]]:
+    """S terms of K random orthonormal factors ``(d_k, r_k)``."""
     return [
         [
             random_orthonormal(rng, d, r, xp=xp, like=like)
@@ -86,6 +134,8 @@ def check_start_shapes(
     ranks: tuple[int, ...],
     S: int,
 ) -> None:
+    """Raise ``ValueError`` unless the core has shape ``ranks`` and the factors are S lists of
+    K matrices ``(d_k, r_k)``."""
     if tuple(core.shape) != ranks:
         raise ValueError(f"warm-start core has shape {tuple(core.shape)}, expected ranks {ranks}")
     if len(factors) != S or any(len(term) != len(ranks) for term in factors):
