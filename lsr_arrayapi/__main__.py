@@ -32,9 +32,14 @@ def demo(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         fit = fit_lsr(
-            problem.X, problem.y, ranks=(2, 2, 2), separation_rank=S, family=args.family,
-            rule=args.rule, random_state=args.seed,
-        )  # fmt: skip
+            problem.X,
+            problem.y,
+            ranks=(2, 2, 2),
+            separation_rank=S,
+            family=args.family,
+            rule=args.rule,
+            random_state=args.seed,
+        )
     seconds = time.perf_counter() - start
     print(f"start       {fit.history['time'][0]:.2f} s (init='lift': Tucker fit, core split, lift)")
     print(f"iterations  {fit.n_iter} after the start (converged: {fit.converged})")

@@ -46,11 +46,16 @@ def add_problem_arguments(parser: Any, *, n: int, separation_rank: int) -> None:
     """The synthetic problem's ``--n``, ``--shape``, ``--rank`` and ``--separation-rank``."""
     parser.add_argument("--n", type=int_at_least(2), default=n, help=f"samples (default: {n})")
     parser.add_argument(
-        "--shape", type=positive_int, nargs="+", default=[28, 28, 28],
+        "--shape",
+        type=positive_int,
+        nargs="+",
+        default=[28, 28, 28],
         help="sample shape d_1 ... d_K",
-    )  # fmt: skip
+    )
     parser.add_argument("--rank", type=positive_int, default=3, help="every r_k (default: 3)")
     parser.add_argument(
-        "--separation-rank", type=positive_int, default=separation_rank,
+        "--separation-rank",
+        type=positive_int,
+        default=separation_rank,
         help=f"separation rank S (default: {separation_rank})",
-    )  # fmt: skip
+    )

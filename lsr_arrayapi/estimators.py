@@ -175,14 +175,25 @@ class _LSRBase(BaseEstimator):
         xp, design, like = check_design(X)
         y = self._encode_target(y, like, xp)
         result = fit_lsr(
-            design, y,
-            ranks=self.ranks, separation_rank=self.separation_rank,
-            family=self._family_spec(), rule=self.rule, rule_options=self.rule_options,
-            max_iter=self.max_iter, tol=self.tol, lr=self.lr, alpha=self.alpha,
-            fit_intercept=self.fit_intercept, sample_weight=sample_weight, init=self.init,
-            n_init=self.n_init, schedule=self.schedule, random_state=self.random_state,
+            design,
+            y,
+            ranks=self.ranks,
+            separation_rank=self.separation_rank,
+            family=self._family_spec(),
+            rule=self.rule,
+            rule_options=self.rule_options,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            lr=self.lr,
+            alpha=self.alpha,
+            fit_intercept=self.fit_intercept,
+            sample_weight=sample_weight,
+            init=self.init,
+            n_init=self.n_init,
+            schedule=self.schedule,
+            random_state=self.random_state,
             verbose=self.verbose,
-        )  # fmt: skip
+        )
         self.family_ = make_family(self._family_spec())
         self.core_ = result.core
         self.factors_ = result.factors
@@ -249,10 +260,21 @@ class LSRTensorGLM(_LSRBase):
     ) -> None:
         self.family = family
         super().__init__(
-            ranks, separation_rank, rule=rule, rule_options=rule_options, alpha=alpha,
-            max_iter=max_iter, tol=tol, lr=lr, fit_intercept=fit_intercept, init=init,
-            n_init=n_init, schedule=schedule, random_state=random_state, verbose=verbose,
-        )  # fmt: skip
+            ranks,
+            separation_rank,
+            rule=rule,
+            rule_options=rule_options,
+            alpha=alpha,
+            max_iter=max_iter,
+            tol=tol,
+            lr=lr,
+            fit_intercept=fit_intercept,
+            init=init,
+            n_init=n_init,
+            schedule=schedule,
+            random_state=random_state,
+            verbose=verbose,
+        )
 
     __init__.__doc__ = _init_docstring(_FAMILY_PARAMETER)
 

@@ -129,12 +129,26 @@ def fit_lsr(
         ``converged`` and ``history``, in X's namespace and on its device.
     """
     checked = check_fit_arguments(
-        X, y, sample_weight=sample_weight, init=init, ranks=ranks,
-        separation_rank=separation_rank, family=family, rule=rule, rule_options=rule_options,
-        max_iter=max_iter, tol=tol, lr=lr, alpha=alpha, fit_intercept=fit_intercept,
-        n_init=n_init, schedule=schedule, random_state=random_state, callback=callback,
+        X,
+        y,
+        sample_weight=sample_weight,
+        init=init,
+        ranks=ranks,
+        separation_rank=separation_rank,
+        family=family,
+        rule=rule,
+        rule_options=rule_options,
+        max_iter=max_iter,
+        tol=tol,
+        lr=lr,
+        alpha=alpha,
+        fit_intercept=fit_intercept,
+        n_init=n_init,
+        schedule=schedule,
+        random_state=random_state,
+        callback=callback,
         verbose=verbose,
-    )  # fmt: skip
+    )
     xp, design, y, weights = checked.xp, checked.design, checked.y, checked.weights
     ranks, start, sample_shape = checked.ranks, checked.start, design.sample_shape
     max_iter, tol, lr, alpha, n_init = (
@@ -155,10 +169,22 @@ def fit_lsr(
 
     def run(point: Any) -> LSRFit:
         fit = run_solver(
-            design, objective, solver=solver, rule=rule_obj, init=point, ranks=ranks, S=S,
-            rng=rng, max_iter=max_iter, tol=tol, lr=lr, fit_intercept=fit_intercept,
-            callback=stop.callback, verbose=verbose, started=started,
-        )  # fmt: skip
+            design,
+            objective,
+            solver=solver,
+            rule=rule_obj,
+            init=point,
+            ranks=ranks,
+            S=S,
+            rng=rng,
+            max_iter=max_iter,
+            tol=tol,
+            lr=lr,
+            fit_intercept=fit_intercept,
+            callback=stop.callback,
+            verbose=verbose,
+            started=started,
+        )
         if stop.requested:
             raise _Stopped(fit)
         return fit

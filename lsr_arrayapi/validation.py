@@ -281,9 +281,14 @@ def check_fit_arguments(
     rule_given = rule is not None or bool(rule_options) or lr is not None
     solver = make_solver(parameters["schedule"], design, family, S, rule_given=rule_given)
     check_solver_inputs(
-        solver, S, rule=rule, rule_options=rule_options, lr=lr, init=start,
+        solver,
+        S,
+        rule=rule,
+        rule_options=rule_options,
+        lr=lr,
+        init=start,
         n_init=parameters["n_init"],
-    )  # fmt: skip
+    )
     if callable(getattr(solver, "check", None)):
         solver.check(design, S)
     return FitArguments(xp, design, y, weights, ranks, S, start, family, solver, parameters)

@@ -1,4 +1,4 @@
-"""``python -m lsr_arrayapi.bench {rules,coldstart,schedule,roofline,peers,scaling,scaleout} [options]``."""
+"""``python -m lsr_arrayapi.bench {rules,coldstart,schedule,roofline,peers,scaling,scaleout,syncs} [options]``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ def build_parser() -> argparse.ArgumentParser:
         "its table as Markdown.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    from lsr_arrayapi.bench import coldstart, peers, roofline, rules, scaleout, scaling, schedule
+    from lsr_arrayapi.bench import (
+        coldstart,
+        peers,
+        roofline,
+        rules,
+        scaleout,
+        scaling,
+        schedule,
+        syncs,
+    )
 
     rules.add_parser(commands)
     coldstart.add_parser(commands)
@@ -23,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     peers.add_parser(commands)
     scaling.add_parser(commands)
     scaleout.add_parser(commands)
+    syncs.add_parser(commands)
     return parser
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from lsr_arrayapi._argtypes import add_problem_arguments, positive_int, rule_name
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.fit import fit_lsr
+from lsr_arrayapi.plugins import available_solvers, get_solver_class
 from lsr_arrayapi.solvers.alternating import memo_split
 
 
@@ -71,9 +72,17 @@ def _fit(X: Any, y: Any, rank: int, S: int, rule: Any, schedule: str, max_iter: 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit_lsr(
-            X, y, ranks=rank, separation_rank=S, rule=rule, init="random", random_state=0,
-            max_iter=max_iter, tol=0.0, schedule=schedule,
-        )  # fmt: skip
+            X,
+            y,
+            ranks=rank,
+            separation_rank=S,
+            rule=rule,
+            init="random",
+            random_state=0,
+            max_iter=max_iter,
+            tol=0.0,
+            schedule=schedule,
+        )
 
 
 def peak_beyond_x(backend: str, fit: Any) -> float | None:
@@ -142,8 +151,9 @@ def run(args: argparse.Namespace) -> int:
         pair = _median_time(pass_pair, sync, args.repeat)
         memoized = memo_split(InMemoryDesign(X), (args.rank,) * K, S) is not None
         for schedule in args.schedules:
-            # L-BFGS moves every block with its own step: no rule to vary
-            for rule in [None] if schedule == "lbfgs" else args.rules:
+            # a solver that takes no rule (L-BFGS) is timed once
+            takes_rule = "rule" in get_solver_class(schedule)().uses(S)
+            for rule in args.rules if takes_rule else [None]:
                 fit = functools.partial(_fit, X, y, args.rank, S, rule, schedule)
                 timed = fit(args.repeat + 1)
                 sync()
@@ -185,7 +195,7 @@ def add_parser(commands: Any) -> None:
         "--schedules",
         nargs="+",
         default=["gauss_seidel", "jacobi", "als", "lbfgs"],
-        choices=["gauss_seidel", "jacobi", "als", "lbfgs"],
+        choices=available_solvers(),
         help="schedules to time",
     )
     parser.add_argument(

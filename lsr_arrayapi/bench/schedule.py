@@ -21,14 +21,21 @@ from lsr_arrayapi._argtypes import positive_int, rule_name
 from lsr_arrayapi.data.datasets import make_lsr_problem, paper_warm_start
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.plugins import available_solvers, get_solver_class
 
 SETTINGS = {"gaussian": 500, "logistic": 5000, "poisson": 2000}
 
 
 def time_to_target(
-    problem: Any, family: str, start: Any, rule: str, schedule: str, best: Any, target: float,
+    problem: Any,
+    family: str,
+    start: Any,
+    rule: str,
+    schedule: str,
+    best: Any,
+    target: float,
     S: int = 2,
-):  # fmt: skip
+):
     """(iterations, seconds) until ``nee(B_t, best) <= target``; the check is not timed."""
     reached: list[int] = []
 
@@ -41,13 +48,25 @@ def time_to_target(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_lsr(
-            problem.X, problem.y, ranks=2, separation_rank=S, family=family,
-            rule=None if schedule == "lbfgs" or (schedule == "als" and S == 1) else rule,
-            init=start, schedule=schedule, max_iter=500, tol=0.0, callback=watch,
-        )  # fmt: skip
+            problem.X,
+            problem.y,
+            ranks=2,
+            separation_rank=S,
+            family=family,
+            rule=rule if _takes_rule(schedule, S) else None,
+            init=start,
+            schedule=schedule,
+            max_iter=500,
+            tol=0.0,
+            callback=watch,
+        )
     if not reached:
         return None, None
     return reached[0], fit.history["time"][reached[0]] - fit.history["time"][0]
+
+
+def _takes_rule(schedule: str, S: int) -> bool:
+    return "rule" in get_solver_class(schedule)().uses(S)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,9 +75,10 @@ def run(args: argparse.Namespace) -> int:
     )
     print("|---|---|---|---|---|---|")
     for family, n in SETTINGS.items():
-        rule_free: dict[str, float] = {}  # lbfgs takes no rule: measured once per family
+        rule_free: dict[str, float] = {}  # solvers without a rule: measured once per family
+        S = args.separation_rank
         for rule in args.rules:
-            schedules = [s for s in args.schedules if s != "lbfgs" or not rule_free]
+            schedules = [s for s in args.schedules if _takes_rule(s, S) or s not in rule_free]
             rows: dict[str, list[tuple[int, float]]] = {s: [] for s in schedules}
             for seed in range(args.seeds):
                 problem = make_lsr_problem(
@@ -68,15 +88,28 @@ def run(args: argparse.Namespace) -> int:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     best = fit_lsr(
-                        problem.X, problem.y, ranks=2, separation_rank=args.separation_rank,
-                        family=family, init=start, rule="polar", tol=1e-9, max_iter=1000,
-                    )  # fmt: skip
+                        problem.X,
+                        problem.y,
+                        ranks=2,
+                        separation_rank=args.separation_rank,
+                        family=family,
+                        init=start,
+                        rule="polar",
+                        tol=1e-9,
+                        max_iter=1000,
+                    )
                 target = 0.05 * nee(best.coef, problem.coef)
                 for schedule in rows:
                     iters, seconds = time_to_target(
-                        problem, family, start, rule, schedule, best.coef, target,
+                        problem,
+                        family,
+                        start,
+                        rule,
+                        schedule,
+                        best.coef,
+                        target,
                         args.separation_rank,
-                    )  # fmt: skip
+                    )
                     if iters is not None:
                         rows[schedule].append((iters, seconds))
             medians = {}
@@ -85,12 +118,11 @@ def run(args: argparse.Namespace) -> int:
                     medians[schedule] = statistics.median(t for _, t in values)
                     iters = statistics.median(i for i, _ in values)
                     print(
-                        f"| {family} | {'-' if schedule == 'lbfgs' else rule} | {schedule} "
+                        f"| {family} | {rule if _takes_rule(schedule, S) else '-'} | {schedule} "
                         f"| {iters:.0f} ({len(values)}/{args.seeds} reached) "
                         f"| {medians[schedule]:.3f} | |"
                     )
-            if "lbfgs" in medians:
-                rule_free["lbfgs"] = medians["lbfgs"]
+            rule_free.update({s: v for s, v in medians.items() if not _takes_rule(s, S)})
             medians = {**rule_free, **medians}  # GS with every rule against L-BFGS
             for other in medians:
                 if other != "gauss_seidel" and "gauss_seidel" in medians:
@@ -118,7 +150,7 @@ def add_parser(commands: Any) -> None:
         "--schedules",
         nargs="+",
         default=["gauss_seidel", "jacobi", "als", "lbfgs"],
-        choices=["gauss_seidel", "jacobi", "als", "lbfgs"],
+        choices=available_solvers(),
         help="schedules to compare",
     )
     parser.set_defaults(run=run)

@@ -25,7 +25,8 @@ from lsr_arrayapi._namespace import array_namespace, compute_dtype, device
 from lsr_arrayapi.data.design import Design, Reduce, project_samples
 
 
-def _import_dask_array() -> Any:
+def import_dask_array() -> Any:
+    """``(dask, dask.array)``, or an ``ImportError`` that names the install command."""
     try:
         import dask
         import dask.array as da
@@ -46,7 +47,7 @@ class DaskDesign(Design):
     """
 
     def __init__(self, X: Any) -> None:
-        self._dask, da = _import_dask_array()
+        self._dask, da = import_dask_array()
         if X.ndim < 3:
             raise ValueError(
                 "X must have shape (n_samples, d_1, ..., d_K) with K >= 2 tensor modes; "

@@ -119,9 +119,13 @@ def split_test(problem: LSRProblem, n_test: int) -> tuple[LSRProblem, Any, Any]:
         raise ValueError(f"n_test must be in [1, {n - 1}], got {n_test}")
     cut = n - n_test
     train = LSRProblem(
-        X=problem.X[:cut, ...], y=problem.y[:cut], coef=problem.coef, core=problem.core,
-        factors=problem.factors, family=problem.family,
-    )  # fmt: skip
+        X=problem.X[:cut, ...],
+        y=problem.y[:cut],
+        coef=problem.coef,
+        core=problem.core,
+        factors=problem.factors,
+        family=problem.family,
+    )
     return train, problem.X[cut:, ...], problem.y[cut:]
 
 

@@ -51,10 +51,10 @@ def open_npy(path: str | os.PathLike[str], *, chunk_rows: int | None = None) -> 
     For a file that fits in the address space, ``np.load(path, mmap_mode="r")``
     is also accepted by ``fit`` directly (the OS pages it in as the passes stream).
     """
-    from lsr_arrayapi.data.dask_design import _import_dask_array
+    from lsr_arrayapi.data.dask_design import import_dask_array
 
     check_parameters("open_npy", chunk_rows=chunk_rows)
-    dask, da = _import_dask_array()
+    dask, da = import_dask_array()
     path = os.fspath(path)
     if _file_kind(path) != ".npy":
         raise ValueError(f"{path!r} is a .npz archive; open_npy reads one .npy array")

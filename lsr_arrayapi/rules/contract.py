@@ -16,6 +16,7 @@ from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace, device
 from lsr_arrayapi.exceptions import NumericalError, PluginError
+from lsr_arrayapi.rules import BUILTIN_RULES
 
 #: allowed ``max |W^T W - I|`` for a rule that declares ``orthonormal = True``
 #: (float32 QR keeps it near 1e-6; a step without a retraction is far above)
@@ -24,8 +25,6 @@ ORTHONORMAL_TOL = 1e-3
 
 def checked_rule(rule: Any) -> Any:
     """``rule`` itself when it is a built-in, else the rule behind :class:`CheckedRule`."""
-    from lsr_arrayapi.rules import BUILTIN_RULES
-
     if type(rule) in BUILTIN_RULES or isinstance(rule, CheckedRule):
         return rule
     return CheckedRule(rule)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from lsr_arrayapi.linalg.orthogonalize import (
@@ -13,7 +13,12 @@ from lsr_arrayapi.linalg.orthogonalize import (
 )
 from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonnegative
 
-ORTHOGONALIZERS = ("newton_schulz", "eig", "svd")
+#: orthogonalizer name -> the (approximate) polar factor of a rule's direction
+ORTHOGONALIZERS: dict[str, Callable[[Any, Any], Any]] = {
+    "newton_schulz": lambda rule, M: newton_schulz(M, rule.ns_coefficients, rule.ns_steps),
+    "eig": lambda rule, M: polar_eig(M, eps=rule.eps),
+    "svd": lambda rule, M: polar_svd(M),
+}
 
 #: ``preset="paper"``: LSRTR-M exactly as its authors' code runs it.
 PRESETS: dict[str, dict[str, Any]] = {
@@ -115,7 +120,8 @@ class MuonRule(MomentumOrthogonalizedRule):
         )
         if options["orthogonalizer"] not in ORTHOGONALIZERS:
             raise ValueError(
-                f"orthogonalizer must be one of {ORTHOGONALIZERS}, got {options['orthogonalizer']!r}"
+                f"orthogonalizer must be one of {tuple(ORTHOGONALIZERS)}, got "
+                f"{options['orthogonalizer']!r}"
             )
         check_nonnegative(eps=options["eps"])
         self.orthogonalizer = options["orthogonalizer"]
@@ -125,8 +131,4 @@ class MuonRule(MomentumOrthogonalizedRule):
         ns_coefficient_table(self.ns_coefficients, ns_steps)  # validate early
 
     def orthogonalize(self, direction: Any) -> Any:
-        if self.orthogonalizer == "eig":
-            return polar_eig(direction, eps=self.eps)
-        if self.orthogonalizer == "svd":
-            return polar_svd(direction)
-        return newton_schulz(direction, self.ns_coefficients, self.ns_steps)
+        return ORTHOGONALIZERS[self.orthogonalizer](self, direction)

@@ -37,9 +37,13 @@ class RandomizedPolarRule(MomentumOrthogonalizedRule):
         tangent: bool = True,
     ) -> None:
         super().__init__(
-            momentum=momentum, nesterov=nesterov, weight_decay=weight_decay, lr=lr,
-            retract=retract, tangent=tangent,
-        )  # fmt: skip
+            momentum=momentum,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+            lr=lr,
+            retract=retract,
+            tangent=tangent,
+        )
         if rank is not None and rank < 1:
             raise ValueError(f"rank must be >= 1, got {rank}")
         check_nonnegative(

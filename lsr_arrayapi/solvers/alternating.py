@@ -141,9 +141,7 @@ def memo_split(design: Any, ranks: tuple[int, ...], S: int) -> int | None:
     return m if largest(m) <= MEMO_FRACTION * math.prod(shape) else None
 
 
-def _project(
-    state: Any, partial: Any, group: range, keep: set[int], reduce: Any
-) -> Any:  # fmt: skip
+def _project(state: Any, partial: Any, group: range, keep: set[int], reduce: Any) -> Any:
     """X contracted with every stacked factor except modes ``keep``, then ``reduce``d.
 
     Without a ``partial`` contraction this is one pass over X; with one (X
@@ -159,9 +157,7 @@ def _project(
     return project_samples(state.xp, flat, tuple(partial.shape[1:]), remaining, reduce)
 
 
-def _term_designs(
-    xp: Any, core: Any, ranks: tuple[int, ...], S: int, k: int, chunk: Any
-) -> Any:  # fmt: skip
+def _term_designs(xp: Any, core: Any, ranks: tuple[int, ...], S: int, k: int, chunk: Any) -> Any:
     """(rows, S, d_k r_k): each term's block design for mode k, from a stacked projection."""
     other = [j for j in range(len(ranks)) if j != k]
     designs = [

@@ -22,19 +22,24 @@ def _blocks(state: Any) -> tuple[tuple[int, int], ...]:
     return tuple((s, k) for s in range(len(state.factors)) for k in range(len(state.factors[0])))
 
 
-@dataclass(frozen=True)
-class GaussSeidel:
-    """Each factor in turn with the fit's rule (``rule``, ``lr``), then the core."""
-
-    name: ClassVar[str] = "gauss_seidel"
+class _RuleSteps:
+    """What the rule-driven solvers share: they use the rule, its options and ``lr``, and
+    keep no memory of their own (the rule's state lives in the fit's state)."""
 
     def uses(self, S: int) -> tuple[str, ...]:
         """The rule, its options and the fixed step ``lr``."""
         return _RULE_INPUTS
 
     def init(self, state: Any) -> None:
-        """No memory (the rule's state lives in the fit's state)."""
+        """No memory."""
         return None
+
+
+@dataclass(frozen=True)
+class GaussSeidel(_RuleSteps):
+    """Each factor in turn with the fit's rule (``rule``, ``lr``), then the core."""
+
+    name: ClassVar[str] = "gauss_seidel"
 
     def iterate(self, state: Any, memory: None) -> Outcome:
         """Every factor block in turn (s outer, k inner), then the core."""
@@ -45,18 +50,10 @@ class GaussSeidel:
 
 
 @dataclass(frozen=True)
-class Jacobi:
+class Jacobi(_RuleSteps):
     """Every factor from one residual tensor with the fit's rule, then the core."""
 
     name: ClassVar[str] = "jacobi"
-
-    def uses(self, S: int) -> tuple[str, ...]:
-        """The rule, its options and the fixed step ``lr``."""
-        return _RULE_INPUTS
-
-    def init(self, state: Any) -> None:
-        """No memory (the rule's state lives in the fit's state)."""
-        return None
 
     def iterate(self, state: Any, memory: None) -> Outcome:
         """All factor blocks from one residual tensor, then the core."""

@@ -115,7 +115,5 @@ def initial_point(
         state.update_intercept()
     factors = init.factors(state, rng)
     state.start(zero_core, factors, state.intercept, state.eta)
-    fixed, state.fixed_lr = state.fixed_lr, None
-    state.update_core()  # exact line search for the core's scale
-    state.fixed_lr = fixed
+    state.update_core(line_search=True)  # the core's scale, whatever the fixed step
     return state.core, state.factors, state.intercept, state.eta

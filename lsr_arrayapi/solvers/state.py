@@ -136,22 +136,11 @@ class FitState:
         it, see :mod:`lsr_arrayapi.solvers.alternating`) the step makes no pass over X.
         """
         xp = self.xp
-        if block_design is None:
-            residual = self.residual_tensor()
-            grads = [factor_gradient(residual, self.core, self.factors[s], k) for s, k in blocks]
-        else:
-            ((s, k),) = blocks
-            weights = self.objective.sample_gradient(self.eta)
-            grad = xp.reshape(xp.matmul(weights, block_design), self.factors[s][k].shape)
-            if self.objective.alpha:
-                ridge = factor_gradient(self.coef, self.core, self.factors[s], k)
-                grad = grad + self.objective.alpha * ridge
-            grads = [grad]
+        grads = self._factor_gradients(blocks, block_design)
         olds = [self.factors[s][k] for s, k in blocks]
         accept_any = self.fixed_lr is not None or getattr(self.rule, "owns_step_size", False)
         lr = self.fixed_lr if self.fixed_lr is not None else self._initial_step(blocks)
         states, restarted = [self.states[s][k] for s, k in blocks], False
-        touched = sorted({s for s, _ in blocks})
         for _ in range(MAX_BACKTRACKS):
             moved = [
                 self.rule.step(W, grad, state, lr)
@@ -167,20 +156,8 @@ class FitState:
                 # not a descent direction (stale momentum): restart the rule's state
                 states, restarted = [self.rule.init_state(W) for W in olds], True
                 continue
-            factors = [list(term) for term in self.factors]
-            for (s, k), (new, _) in zip(blocks, moved, strict=True):
-                factors[s][k] = new
-            terms = list(self.terms)
-            coef = self.coef
-            for s in touched:
-                terms[s] = lsr_term(self.core, factors[s])
-                coef = coef - self.terms[s] + terms[s]
-            if block_design is None:
-                eta = self.design.forward(coef) + self.intercept
-            else:
-                change = xp.reshape(moved[0][0] - olds[0], (-1,))
-                eta = self.eta + xp.matmul(block_design, change)
-            value = self.checked_value(eta, coef)
+            trial = self._trial(blocks, [new for new, _ in moved], block_design)
+            value = trial[-1]
             if accept_any or value <= self.value - ARMIJO * predicted:
                 if accept_any and value > DIVERGED * (abs(self.start_value) + 1):
                     raise FloatingPointError(
@@ -191,11 +168,49 @@ class FitState:
                     self.steps[blocks] = lr * _model_step_ratio(predicted, curvature_term)
                 for (s, k), (_, state) in zip(blocks, moved, strict=True):
                     self.states[s][k] = state
-                self.factors, self.terms = factors, terms
-                self.coef, self.eta, self.value = coef, eta, value
+                self.factors, self.terms, self.coef, self.eta, self.value = trial
                 return
             lr *= 0.5
         self.steps[blocks] = lr  # no acceptable step: stationary blocks, to precision
+
+    def _factor_gradients(
+        self, blocks: tuple[tuple[int, int], ...], block_design: Any | None
+    ) -> list[Any]:
+        """The Euclidean gradient of each block ``(d_k, r_k)``: from one residual tensor (a
+        pass over X), or from the block design Z of a single block (no pass)."""
+        if block_design is None:
+            residual = self.residual_tensor()
+            return [factor_gradient(residual, self.core, self.factors[s], k) for s, k in blocks]
+        xp = self.xp
+        ((s, k),) = blocks
+        weights = self.objective.sample_gradient(self.eta)
+        grad = xp.reshape(xp.matmul(weights, block_design), self.factors[s][k].shape)
+        if self.objective.alpha:
+            ridge = factor_gradient(self.coef, self.core, self.factors[s], k)
+            grad = grad + self.objective.alpha * ridge
+        return [grad]
+
+    def _trial(
+        self, blocks: tuple[tuple[int, int], ...], news: list[Any], block_design: Any | None
+    ) -> tuple[list[list[Any]], list[Any], Any, Any, float]:
+        """``(factors, terms, coef, eta, value)`` with the ``blocks`` moved to ``news``: B
+        updated term by term, eta by a forward pass (or through Z, without one)."""
+        xp = self.xp
+        factors = [list(term) for term in self.factors]
+        for (s, k), new in zip(blocks, news, strict=True):
+            factors[s][k] = new
+        terms = list(self.terms)
+        coef = self.coef
+        for s in sorted({s for s, _ in blocks}):
+            terms[s] = lsr_term(self.core, factors[s])
+            coef = coef - self.terms[s] + terms[s]
+        if block_design is None:
+            eta = self.design.forward(coef) + self.intercept
+        else:
+            ((s, k),) = blocks
+            change = xp.reshape(news[0] - self.factors[s][k], (-1,))
+            eta = self.eta + xp.matmul(block_design, change)
+        return factors, terms, coef, eta, self.checked_value(eta, coef)
 
     def _initial_step(self, blocks: tuple[tuple[int, int], ...]) -> float:
         step = self.steps.get(blocks)
@@ -208,18 +223,19 @@ class FitState:
         core_norm = float(self.xp.sum(self.core * self.core)) or 1.0
         return 1.0 / (self.curvature * core_norm * self.data_scale * len(blocks))
 
-    def update_core(self) -> None:
+    def update_core(self, *, line_search: bool = False) -> None:
         """A step on the core along its negative gradient, by exact line search (then the
-        intercept); a fixed ``lr`` is the step instead."""
+        intercept); a fixed ``lr`` is the step instead, unless ``line_search``."""
         xp = self.xp
+        fixed_lr = None if line_search else self.fixed_lr
         direction = -core_gradient(self.residual_tensor(), self.factors)
-        if self.fixed_lr is None:  # a unit direction: its image stays in range for any X scale
+        if fixed_lr is None:  # a unit direction: its image stays in range for any X scale
             norm = float(xp.linalg.vector_norm(xp.reshape(direction, (-1,))))
             direction = direction / norm if norm > 0 else direction
         d_coef = lsr_tensor(direction, self.factors)
         d_eta = self.design.forward(d_coef)
-        if self.fixed_lr is not None:
-            t = self.fixed_lr
+        if fixed_lr is not None:
+            t = fixed_lr
         else:
             data_curvature = self.curvature * float(xp.sum(d_eta * d_eta)) / self.objective.n
             denom = data_curvature + self.objective.alpha * float(xp.sum(d_coef * d_coef))
@@ -232,7 +248,7 @@ class FitState:
         if self.fit_intercept:
             self.update_intercept()
         self.value = self.checked_value(self.eta, self.coef)
-        if self.fixed_lr is not None and self.value > DIVERGED * (abs(self.start_value) + 1):
+        if fixed_lr is not None and self.value > DIVERGED * (abs(self.start_value) + 1):
             raise FloatingPointError(f"the fit diverged (objective {self.value:.3g}); lower lr")
 
     def update_intercept(self) -> None:
@@ -249,9 +265,15 @@ class FitState:
     ) -> LSRFit:
         """The fit at the current point (``solver``: the description of what ran)."""
         return LSRFit(
-            self.core, [list(t) for t in self.factors], self.intercept, n_iter, converged,
-            history, self.eta, solver,
-        )  # fmt: skip
+            self.core,
+            [list(t) for t in self.factors],
+            self.intercept,
+            n_iter,
+            converged,
+            history,
+            self.eta,
+            solver,
+        )
 
 
 def _model_step_ratio(predicted: float, curvature_term: float) -> float:

@@ -139,9 +139,14 @@ class Lift:
             if objective.alpha or objective.weights is not None:
                 return None
             return lack_of_fit(
-                _loss(fit), tucker_loss, design.n_samples, design.sample_shape, ranks,
-                S, getattr(objective.family, "quadratic", False),
-            )  # fmt: skip
+                _loss(fit),
+                tucker_loss,
+                design.n_samples,
+                design.sample_shape,
+                ranks,
+                S,
+                getattr(objective.family, "quadratic", False),
+            )
 
         shape = design.sample_shape
         widens = tucker_ranks(shape, ranks, S, 1) != tucker_ranks(shape, ranks, S)
@@ -180,9 +185,12 @@ class Lift:
         )
         small = self.is_small_n(problem)
         long = (
-            self.tucker_long_widened if extra_rank
-            else self.tucker_long_small_n if small else self.tucker_long
-        )  # fmt: skip
+            self.tucker_long_widened
+            if extra_rank
+            else self.tucker_long_small_n
+            if small
+            else self.tucker_long
+        )
         long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
         screens = [SpectralStart()] + [RandomStart()] * (problem.n_init - 1)
         starts = [
@@ -280,10 +288,18 @@ class Lift:
 def _fit(problem: StartProblem, init: Any, max_iter: int, tol: float, solver: Any) -> Any:
     """A stage's fit of ``problem``: ``solver`` (its own steps, no rule of the user's) from ``init``."""
     return run(
-        problem.design, problem.objective, solver=solver, rule=make_rule("qr", None, problem.rng),
-        init=init, ranks=problem.ranks, S=problem.S, rng=problem.rng, max_iter=max_iter, tol=tol,
+        problem.design,
+        problem.objective,
+        solver=solver,
+        rule=make_rule("qr", None, problem.rng),
+        init=init,
+        ranks=problem.ranks,
+        S=problem.S,
+        rng=problem.rng,
+        max_iter=max_iter,
+        tol=tol,
         fit_intercept=problem.fit_intercept,
-    )  # fmt: skip
+    )
 
 
 def hosvd_gauge(core: Any, bases: list[Any], *, xp: Any) -> tuple[Any, list[Any]]:
@@ -320,8 +336,10 @@ def distinct_splits(cores: Any, factors: list[list[Any]], count: int, rtol: floa
     same tensor as a better one to within ``rtol`` (relative Frobenius
     distance, :func:`~lsr_arrayapi.metrics.nee` against the better one): refining a
     split twice costs ``lift_short`` iterations for one and the same start."""
-    tensors = [lsr_tensor(cores[i, ...], [[f[i, ...] for f in term] for term in factors])
-               for i in range(count)]  # fmt: skip
+    tensors = [
+        lsr_tensor(cores[i, ...], [[f[i, ...] for f in term] for term in factors])
+        for i in range(count)
+    ]
     kept: list[int] = []
     for i, tensor in enumerate(tensors):
         if all(nee(tensor, tensors[j]) > rtol for j in kept):
