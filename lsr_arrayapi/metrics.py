@@ -2,7 +2,8 @@
 
 Every function takes arrays of one namespace (NumPy, torch, CuPy, ...) and
 returns a Python float.  Estimation error is reported unsquared (``nee``)
-everywhere in the library; ``nee_squared`` is the paper's number.
+everywhere in the library; the paper's squared number is
+:func:`lsr_arrayapi.reproduce.paper.nee_squared`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ __all__ = [
     "binary_report",
     "f1",
     "nee",
-    "nee_squared",
     "poisson_deviance",
     "prediction_error",
     "roc_auc",
@@ -31,11 +31,6 @@ def nee(estimate: Any, truth: Any) -> float:
     xp = array_namespace(estimate, truth)
     diff = xp.reshape(estimate - truth, (-1,))
     return float(xp.linalg.vector_norm(diff) / xp.linalg.vector_norm(xp.reshape(truth, (-1,))))
-
-
-def nee_squared(estimate: Any, truth: Any) -> float:
-    """The LSRTR-M paper's error: ``||B_hat - B||_F^2 / ||B||_F^2``."""
-    return nee(estimate, truth) ** 2
 
 
 def prediction_error(family: str | Any, eta: Any, y: Any) -> float:

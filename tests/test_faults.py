@@ -28,7 +28,7 @@ from lsr_arrayapi import (
     register_plugin,
     unregister_plugin,
 )
-from lsr_arrayapi.data.io import load_vesselmnist3d, open_npy
+from lsr_arrayapi.data.io import open_npy
 from lsr_arrayapi.exceptions import (
     InvalidParameterError,
     NumericalError,
@@ -37,6 +37,7 @@ from lsr_arrayapi.exceptions import (
 )
 from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
 from lsr_arrayapi.plugins import manager as plugin_registry
+from lsr_arrayapi.reproduce.vessel_data import load_vesselmnist3d
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((30, 4, 5, 3))

@@ -12,14 +12,15 @@ from helpers import orthonormality_error, problem_on
 
 from lsr_arrayapi import hookimpl, register_plugin, unregister_plugin
 from lsr_arrayapi.__main__ import main
-from lsr_arrayapi.data.datasets import PAPER_SHAPE, make_lsr_problem, paper_warm_start, split_test
-from lsr_arrayapi.data.io import load_vesselmnist3d
+from lsr_arrayapi.data.datasets import PAPER_SHAPE, make_lsr_problem, split_test
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.reproduce.experiments import EXPERIMENTS
+from lsr_arrayapi.reproduce.paper import paper_warm_start
 from lsr_arrayapi.reproduce.quirks import fit_fig7_lsrtr
 from lsr_arrayapi.reproduce.real import EarlyStopping
 from lsr_arrayapi.reproduce.synthetic import fig10_filter
+from lsr_arrayapi.reproduce.vessel_data import load_vesselmnist3d
 from lsr_arrayapi.starts import Lift
 
 

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 from lsr_arrayapi import available_rules, fit_lsr
-from lsr_arrayapi.data.datasets import make_lsr_problem, paper_warm_start
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.fit import make_rule
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.plugins import get_rule_class
+from lsr_arrayapi.reproduce.paper import paper_warm_start
 from lsr_arrayapi.rules.muon import MuonRule
 
 BUILTIN = ["qr", "polar", "muon", "randomized_polar"]

@@ -15,9 +15,10 @@ import warnings
 from typing import Any
 
 from lsr_arrayapi._argtypes import positive_int
-from lsr_arrayapi.data.datasets import make_lsr_problem, paper_warm_start
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.reproduce.paper import paper_warm_start
 
 #: name -> (rule, rule_options)
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {

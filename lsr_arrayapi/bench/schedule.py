@@ -18,10 +18,11 @@ import warnings
 from typing import Any
 
 from lsr_arrayapi._argtypes import positive_int, rule_name
-from lsr_arrayapi.data.datasets import make_lsr_problem, paper_warm_start
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.plugins import available_solvers, get_solver_class
+from lsr_arrayapi.reproduce.paper import paper_warm_start
 
 SETTINGS = {"gaussian": 500, "logistic": 5000, "poisson": 2000}
 

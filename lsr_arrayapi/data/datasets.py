@@ -127,25 +127,3 @@ def split_test(problem: LSRProblem, n_test: int) -> tuple[LSRProblem, Any, Any]:
         family=problem.family,
     )
     return train, problem.X[cut:, ...], problem.y[cut:]
-
-
-def paper_warm_start(
-    problem: LSRProblem, *, perturbation: float = 0.1, random_state: RandomState = None
-) -> dict[str, Any]:
-    """The LSRTR-M paper's start: truth + ``perturbation * N(0,1)`` on the core and on each
-    factor (then a sign-fixed QR), as the authors' code draws it.  For reproduction only:
-    users have no truth."""
-    from lsr_arrayapi._backends import to_host
-
-    rng = host_rng(random_state)
-    core = to_host(problem.core)
-    factors = []
-    for term in problem.factors:
-        row = []
-        for factor in term:
-            host = to_host(factor)
-            q, r = np.linalg.qr(host + perturbation * rng.standard_normal(host.shape))
-            row.append(q * np.sign(np.diag(r)))
-        factors.append(row)
-    # host arrays: the solver moves a start to X's namespace and device
-    return {"core": core + perturbation * rng.standard_normal(core.shape), "factors": factors}

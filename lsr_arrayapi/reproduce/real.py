@@ -65,7 +65,7 @@ def _balance(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[An
 
 def run_vessel(args: argparse.Namespace, folder: str) -> list[dict[str, Any]]:
     """Every method, every trial: metrics at each iteration, then the early-stopping choice."""
-    from lsr_arrayapi.data.io import load_vesselmnist3d
+    from lsr_arrayapi.reproduce.vessel_data import load_vesselmnist3d
 
     if args.data is None:
         raise SystemExit("vessel needs --data PATH/vesselmnist3d.npz (MedMNIST, downloaded)")

@@ -12,12 +12,12 @@ from lsr_arrayapi.data.datasets import (
     PAPER_SEPARATION_RANK,
     PAPER_SHAPE,
     make_lsr_problem,
-    paper_warm_start,
     split_test,
 )
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee, prediction_error
 from lsr_arrayapi.reproduce.experiments import Experiment, Method, returned_run
+from lsr_arrayapi.reproduce.paper import paper_warm_start
 from lsr_arrayapi.reproduce.quirks import fit_fig7_lsrtr, sampled_label_error
 
 Record = dict[str, Any]
