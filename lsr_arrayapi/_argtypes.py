@@ -59,3 +59,36 @@ def add_problem_arguments(parser: Any, *, n: int, separation_rank: int) -> None:
         default=separation_rank,
         help=f"separation rank S (default: {separation_rank})",
     )
+
+
+def add_rules_argument(parser: Any, *, default: list[str], help: str) -> None:
+    """``--rules``: registered update rules, checked when parsed."""
+    parser.add_argument("--rules", nargs="+", type=rule_name, default=default, help=help)
+
+
+def add_schedules_argument(parser: Any, *, help: str) -> None:
+    """``--schedules``: registered solvers (default: the four built-ins)."""
+    from lsr_arrayapi.plugins import available_solvers
+
+    parser.add_argument(
+        "--schedules",
+        nargs="+",
+        default=["gauss_seidel", "jacobi", "als", "lbfgs"],
+        choices=available_solvers(),
+        help=help,
+    )
+
+
+def add_count_argument(parser: Any, flag: str, *, default: int | None, help: str) -> None:
+    """An option taking a positive int (``--seeds``, ``--repeat``, ...)."""
+    parser.add_argument(flag, type=positive_int, default=default, help=help)
+
+
+def add_dtype_argument(parser: Any, *, default: str) -> None:
+    """``--dtype``: float32 or float64."""
+    parser.add_argument(
+        "--dtype",
+        default=default,
+        choices=["float32", "float64"],
+        help=f"dtype of X (default: {default})",
+    )

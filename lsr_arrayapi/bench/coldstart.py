@@ -28,10 +28,11 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from lsr_arrayapi._argtypes import positive_int
+from lsr_arrayapi._argtypes import add_count_argument
 from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.plugins import available_starts
 from lsr_arrayapi.starts.lack_of_fit import StartWarning
 
 SUCCESS_RATIO = 1.3
@@ -196,11 +197,8 @@ def add_parser(commands: Any) -> None:
         f"d = {q.shape}, ranks {q.ranks}, S = {q.S}, {q.seeds} seeds); "
         "exit 1 unless every seed succeeds",
     )
-    parser.add_argument(
-        "--seeds",
-        type=positive_int,
-        default=None,
-        help="seeds per setting (default: each setting's own)",
+    add_count_argument(
+        parser, "--seeds", default=None, help="seeds per setting (default: each setting's own)"
     )
     parser.add_argument("--only", default=None, help="run the settings whose name contains this")
     parser.add_argument(
@@ -215,7 +213,7 @@ def add_parser(commands: Any) -> None:
         "--methods",
         nargs="+",
         default=["lift", "spectral", "random"],
-        choices=["lift", "spectral", "random"],
+        choices=available_starts(),
         help="start strategies to compare (default: all three)",
     )
     parser.set_defaults(run=run)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import int_at_least, positive_int, seed_int
+from lsr_arrayapi._argtypes import add_count_argument, int_at_least, seed_int
 from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
 from lsr_arrayapi.fit import fit_lsr
@@ -161,5 +161,5 @@ def add_parser(commands: Any) -> None:
         choices=["lift", "spectral", "random"],
         help="lsr_arrayapi's start ('spectral': one start, as TensorLy)",
     )
-    parser.add_argument("--repeat", type=positive_int, default=5, help="runs per timing (median)")
+    add_count_argument(parser, "--repeat", default=5, help="runs per timing (median)")
     parser.set_defaults(run=run)

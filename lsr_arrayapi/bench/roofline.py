@@ -23,10 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import add_problem_arguments, positive_int, rule_name
+from lsr_arrayapi._argtypes import (
+    add_count_argument,
+    add_dtype_argument,
+    add_problem_arguments,
+    add_rules_argument,
+    add_schedules_argument,
+)
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.fit import fit_lsr
-from lsr_arrayapi.plugins import available_solvers, get_solver_class
+from lsr_arrayapi.plugins import get_solver_class
 from lsr_arrayapi.solvers.alternating import memo_split
 
 
@@ -172,33 +178,20 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("roofline", help=__doc__.splitlines()[0])
     add_problem_arguments(parser, n=2000, separation_rank=2)
-    parser.add_argument(
-        "--dtype",
-        default="float32",
-        choices=["float32", "float64"],
-        help="dtype of X (default: float32)",
-    )
+    add_dtype_argument(parser, default="float32")
     parser.add_argument(
         "--backends",
         nargs="+",
         default=["numpy", "torch:cpu"],
         help="numpy, torch:cpu, torch:cuda or cupy (default: numpy torch:cpu)",
     )
-    parser.add_argument(
-        "--rules",
-        nargs="+",
-        type=rule_name,
+    add_rules_argument(
+        parser,
         default=["qr", "polar", "muon", "randomized_polar"],
         help="update rules of the rule-driven schedules",
     )
-    parser.add_argument(
-        "--schedules",
-        nargs="+",
-        default=["gauss_seidel", "jacobi", "als", "lbfgs"],
-        choices=available_solvers(),
-        help="schedules to time",
-    )
-    parser.add_argument(
-        "--repeat", type=positive_int, default=5, help="timed iterations and pass pairs (median)"
+    add_schedules_argument(parser, help="schedules to time")
+    add_count_argument(
+        parser, "--repeat", default=5, help="timed iterations and pass pairs (median)"
     )
     parser.set_defaults(run=run)

@@ -14,7 +14,7 @@ import time
 import warnings
 from typing import Any
 
-from lsr_arrayapi._argtypes import positive_int
+from lsr_arrayapi._argtypes import add_count_argument, positive_int
 from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
@@ -77,9 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("rules", help=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--seeds", type=positive_int, default=3, help="seeds per family (default: 3)"
-    )
+    add_count_argument(parser, "--seeds", default=3, help="seeds per family (default: 3)")
     parser.add_argument(
         "--iters", type=positive_int, default=20, help="iterations of every method (default: 20)"
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import positive_int
+from lsr_arrayapi._argtypes import add_count_argument
 from lsr_arrayapi.bench.roofline import pass_pairs
 from lsr_arrayapi.fit import fit_lsr
 
@@ -99,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("scaling", help=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--repeat", type=positive_int, default=3, help="timed iterations and pass pairs (median)"
+    add_count_argument(
+        parser, "--repeat", default=3, help="timed iterations and pass pairs (median)"
     )
     parser.add_argument(
         "--schedule", default="gauss_seidel", choices=SCHEDULES, help="(default: gauss_seidel)"

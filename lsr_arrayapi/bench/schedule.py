@@ -17,11 +17,15 @@ import statistics
 import warnings
 from typing import Any
 
-from lsr_arrayapi._argtypes import positive_int, rule_name
+from lsr_arrayapi._argtypes import (
+    add_count_argument,
+    add_rules_argument,
+    add_schedules_argument,
+)
 from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
-from lsr_arrayapi.plugins import available_solvers, get_solver_class
+from lsr_arrayapi.plugins import get_solver_class
 from lsr_arrayapi.reproduce.paper import paper_warm_start
 
 SETTINGS = {"gaussian": 500, "logistic": 5000, "poisson": 2000}
@@ -46,24 +50,27 @@ def time_to_target(
             return True
         return False
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = fit_lsr(
-            problem.X,
-            problem.y,
-            ranks=2,
-            separation_rank=S,
-            family=family,
-            rule=rule if _takes_rule(schedule, S) else None,
-            init=start,
-            schedule=schedule,
-            max_iter=500,
-            tol=0.0,
-            callback=watch,
-        )
+    fit = _quiet_fit(
+        problem,
+        family,
+        S,
+        rule=rule if _takes_rule(schedule, S) else None,
+        init=start,
+        schedule=schedule,
+        max_iter=500,
+        tol=0.0,
+        callback=watch,
+    )
     if not reached:
         return None, None
     return reached[0], fit.history["time"][reached[0]] - fit.history["time"][0]
+
+
+def _quiet_fit(problem: Any, family: str, S: int, **options: Any) -> Any:
+    """``fit_lsr`` on ``problem`` with ranks 2 and S terms, warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_lsr(problem.X, problem.y, ranks=2, separation_rank=S, family=family, **options)
 
 
 def _takes_rule(schedule: str, S: int) -> bool:
@@ -86,19 +93,15 @@ def run(args: argparse.Namespace) -> int:
                     n, family=family, separation_rank=args.separation_rank, random_state=seed
                 )
                 start = paper_warm_start(problem, random_state=seed)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    best = fit_lsr(
-                        problem.X,
-                        problem.y,
-                        ranks=2,
-                        separation_rank=args.separation_rank,
-                        family=family,
-                        init=start,
-                        rule="polar",
-                        tol=1e-9,
-                        max_iter=1000,
-                    )
+                best = _quiet_fit(
+                    problem,
+                    family,
+                    args.separation_rank,
+                    init=start,
+                    rule="polar",
+                    tol=1e-9,
+                    max_iter=1000,
+                )
                 target = 0.05 * nee(best.coef, problem.coef)
                 for schedule in rows:
                     iters, seconds = time_to_target(
@@ -134,24 +137,14 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("schedule", help=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--seeds", type=positive_int, default=3, help="seeds per family (default: 3)"
+    add_count_argument(parser, "--seeds", default=3, help="seeds per family (default: 3)")
+    add_count_argument(
+        parser, "--separation-rank", default=2, help="separation rank S (default: 2)"
     )
-    parser.add_argument(
-        "--separation-rank", type=positive_int, default=2, help="separation rank S (default: 2)"
-    )
-    parser.add_argument(
-        "--rules",
-        nargs="+",
-        type=rule_name,
+    add_rules_argument(
+        parser,
         default=["muon", "qr"],
         help="update rules of the rule-driven schedules (default: muon qr)",
     )
-    parser.add_argument(
-        "--schedules",
-        nargs="+",
-        default=["gauss_seidel", "jacobi", "als", "lbfgs"],
-        choices=available_solvers(),
-        help="schedules to compare",
-    )
+    add_schedules_argument(parser, help="schedules to compare")
     parser.set_defaults(run=run)

@@ -9,7 +9,13 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from lsr_arrayapi._argtypes import int_at_least, positive_int, rule_name, seed_int
+from lsr_arrayapi._argtypes import (
+    add_dtype_argument,
+    add_rules_argument,
+    int_at_least,
+    positive_int,
+    seed_int,
+)
 from lsr_arrayapi.reproduce.experiments import EXPERIMENTS, paper_methods
 
 REAL = ("digits", "vessel")
@@ -31,10 +37,8 @@ def add_parser(commands: Any) -> None:
         choices=[*EXPERIMENTS, *REAL],
         help="a synthetic experiment of the paper, digits (scikit-learn's 8x8 images) or vessel",
     )
-    parser.add_argument(
-        "--rules",
-        nargs="+",
-        type=rule_name,
+    add_rules_argument(
+        parser,
         default=["qr", "muon"],
         help="update rules to compare (qr, muon, randomized_polar, plugins)",
     )
@@ -54,12 +58,7 @@ def add_parser(commands: Any) -> None:
         type=backend_name,
         help="numpy, torch, torch:cuda or cupy (default: numpy)",
     )
-    parser.add_argument(
-        "--dtype",
-        default="float64",
-        choices=["float32", "float64"],
-        help="dtype of X (default: float64)",
-    )
+    add_dtype_argument(parser, default="float64")
     parser.add_argument(
         "--seed",
         type=seed_int,
