@@ -31,7 +31,13 @@ def test_split_core_recovers_an_exact_lsr_tensor(backend_name):
     backend = load_backend(backend_name)
     target = _decomposable(np.random.default_rng(0), (4, 4, 4), (2, 2, 2), 2)
     core, factors, residuals = split_core(
-        backend.asarray(target), (2, 2, 2), 2, 32, 300, host_rng(0), xp=backend.xp
+        backend.asarray(target),
+        (2, 2, 2),
+        2,
+        restarts=32,
+        sweeps=300,
+        rng=host_rng(0),
+        xp=backend.xp,
     )
     residuals = backend.to_numpy(residuals)
     assert residuals.shape == (32,)
@@ -53,7 +59,10 @@ def test_split_core_recovers_an_exact_lsr_tensor(backend_name):
 def test_residual_matches_its_factors_and_more_sweeps_never_hurt(shape, ranks, S):
     rng = np.random.default_rng(1)
     target = _decomposable(rng, shape, ranks, S) + 0.01 * rng.standard_normal(shape)
-    runs = [split_core(target, ranks, S, 8, sweeps, host_rng(3), xp=xp) for sweeps in (5, 50)]
+    runs = [
+        split_core(target, ranks, S, restarts=8, sweeps=sweeps, rng=host_rng(3), xp=xp)
+        for sweeps in (5, 50)
+    ]
     for core, factors, residuals in runs:
         for i in range(8):
             fitted = lsr_tensor(core[i], [[f[i] for f in term] for term in factors])

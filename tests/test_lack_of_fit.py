@@ -26,9 +26,11 @@ def test_model_dimension_counts_stiefel_factors_a_core_and_the_shared_gauge():
 
 def test_lack_of_fit_is_undefined_where_the_lsr_model_is_not_smaller():
     # K = 2, S = 2, r = 3: the LSR set has at least the rank-6 matrices' dimension
-    assert lack_of_fit(1.0, 0.5, 600, (20, 25), (3, 3), 2, quadratic=True) is None
+    assert lack_of_fit(1.0, 0.5, n=600, shape=(20, 25), ranks=(3, 3), S=2, quadratic=True) is None
     # fewer samples than Tucker parameters: no residual degrees of freedom
-    assert lack_of_fit(1.0, 0.5, 100, (8, 9, 10), (2, 2, 2), 3, quadratic=True) is None
+    assert (
+        lack_of_fit(1.0, 0.5, n=100, shape=(8, 9, 10), ranks=(2, 2, 2), S=3, quadratic=True) is None
+    )
 
 
 def test_lack_of_fit_scales_like_an_f_or_chi2_statistic():
@@ -37,13 +39,13 @@ def test_lack_of_fit_scales_like_an_f_or_chi2_statistic():
     n = 1500
     residual_dof = n - model_dimension(shape, (6, 6, 6), 1)
     # least squares: relative loss gap times (n - p_T) / dof
-    assert lack_of_fit(1.1, 1.0, n, shape, ranks, S, quadratic=True) == pytest.approx(
-        0.1 * residual_dof / dof
-    )
+    assert lack_of_fit(
+        1.1, 1.0, n=n, shape=shape, ranks=ranks, S=S, quadratic=True
+    ) == pytest.approx(0.1 * residual_dof / dof)
     # other families: 2 n (loss gap) / dof
-    assert lack_of_fit(0.51, 0.5, n, shape, ranks, S, quadratic=False) == pytest.approx(
-        2 * n * 0.01 / dof
-    )
+    assert lack_of_fit(
+        0.51, 0.5, n=n, shape=shape, ranks=ranks, S=S, quadratic=False
+    ) == pytest.approx(2 * n * 0.01 / dof)
 
 
 def test_warning_fires_only_above_the_threshold():

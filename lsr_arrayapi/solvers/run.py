@@ -48,7 +48,7 @@ def run(
     """
     started = time.perf_counter() if started is None else started
     state = FitState(design, objective, rule=rule, lr=lr, fit_intercept=fit_intercept)
-    core, factors, intercept, eta = initial_point(state, init, ranks, S, rng)
+    core, factors, intercept, eta = initial_point(state, init, ranks=ranks, S=S, rng=rng)
     state.start(core, factors, intercept, eta)
     history = {"loss": [state.value], "time": [time.perf_counter() - started]}
     memory = solver.init(state)
@@ -89,7 +89,7 @@ def describe(solver: Any, rule: Any, lr: float | None, S: int) -> str:
 
 
 def initial_point(
-    state: FitState, init: Any, ranks: tuple[int, ...], S: int, rng: Any
+    state: FitState, init: Any, *, ranks: tuple[int, ...], S: int, rng: Any
 ) -> tuple[Any, list[list[Any]], float, Any]:
     """Factors from the strategy ``init``; core and intercept by exact line searches from zero.
 

@@ -141,11 +141,11 @@ class Lift:
             return lack_of_fit(
                 _loss(fit),
                 tucker_loss,
-                design.n_samples,
-                design.sample_shape,
-                ranks,
-                S,
-                getattr(objective.family, "quadratic", False),
+                n=design.n_samples,
+                shape=design.sample_shape,
+                ranks=ranks,
+                S=S,
+                quadratic=getattr(objective.family, "quadratic", False),
             )
 
         shape = design.sample_shape
@@ -239,7 +239,7 @@ class Lift:
         small, bases = hosvd_gauge(tucker.core, tucker.factors[0], xp=xp)
         restarts = self.core_restarts * (S - 1) ** 2
         cores, small_factors, _ = split_core(
-            small, ranks, S, restarts, self.core_sweeps, problem.rng, xp=xp
+            small, ranks, S, restarts=restarts, sweeps=self.core_sweeps, rng=problem.rng, xp=xp
         )
         candidates = []
         count = min(self.lift_candidates, restarts)
