@@ -32,6 +32,12 @@ __version__ = "0.1.0"
 
 _moved.install()
 
+
+def __getattr__(name: str) -> object:
+    """``lsr_arrayapi.<old module>`` (``lsr_arrayapi.solver``, ...): the moved module, warned."""
+    return _moved.old_module(name)
+
+
 __all__ = [
     "Family",
     "InvalidParameterError",

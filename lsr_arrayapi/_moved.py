@@ -1,7 +1,13 @@
 """Old module paths that still import, with a ``DeprecationWarning`` naming the new one.
 
-``import lsr_arrayapi.solver`` (say) gives the module now at ``lsr_arrayapi.fit``:
-the same object, so its names and any monkeypatching reach the code that runs.
+``import lsr_arrayapi.coldstart`` (say) gives the module now at
+``lsr_arrayapi.starts.lift``: the same object.  Names that left their module
+(a documented function that moved, the two protocols of the old
+``protocols`` module) are served from their new home, with the same warning.
+What changed shape is not aliased: the cold start's budgets are the fields of
+:class:`~lsr_arrayapi.starts.Lift` (``init=Lift(core_restarts=...)``), no longer
+module constants that monkeypatching changes; the schedule functions of the
+old ``solver`` module are the solver objects of :mod:`lsr_arrayapi.solvers`.
 """
 
 from __future__ import annotations
@@ -30,11 +36,44 @@ MOVED: dict[str, str] = {
     "lack_of_fit": "starts.lack_of_fit",
     "model": "linalg.tensor",
     "orthogonalize": "linalg.orthogonalize",
+    "protocols": "",  # UpdateRule and Family: the package's own names
     "quasi_newton": "solvers.lbfgs",
     "rule_contract": "rules.contract",
     "solver": "fit",
 }
 _PREFIX = "lsr_arrayapi."
+#: module -> name that left it -> the module that holds it now
+MOVED_NAMES: dict[str, dict[str, str]] = {
+    "lsr_arrayapi.metrics": {"nee_squared": "lsr_arrayapi.reproduce.paper"},
+    "lsr_arrayapi.data.datasets": {"paper_warm_start": "lsr_arrayapi.reproduce.paper"},
+    "lsr_arrayapi.data.io": {"load_vesselmnist3d": "lsr_arrayapi.reproduce.vessel_data"},
+}
+
+
+def _new_name(old: str) -> str:
+    """The module now at ``lsr_arrayapi.<old>`` (the package itself for ``protocols``)."""
+    return (_PREFIX + MOVED[old]) if MOVED[old] else _PREFIX.rstrip(".")
+
+
+def moved_attribute(module: str, name: str) -> Any:
+    """A module ``__getattr__``: ``name`` from its new home, with a DeprecationWarning."""
+    new = MOVED_NAMES.get(module, {}).get(name)
+    if new is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warnings.warn(
+        f"{module}.{name} has moved to {new}.{name}; import it from there "
+        "(the old path will be removed)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return getattr(importlib.import_module(new), name)
+
+
+def old_module(name: str) -> ModuleType:
+    """``lsr_arrayapi.<name>`` as an attribute of the package, for a moved module."""
+    if name not in MOVED:
+        raise AttributeError(f"module 'lsr_arrayapi' has no attribute {name!r}")
+    return importlib.import_module(_PREFIX + name)
 
 
 class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -47,7 +86,7 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def create_module(self, spec: Any) -> ModuleType:
-        new = _PREFIX + MOVED[spec.name[len(_PREFIX) :]]
+        new = _new_name(spec.name[len(_PREFIX) :])
         warnings.warn(
             f"{spec.name} has moved to {new}; import it from there (the old path will be removed)",
             DeprecationWarning,

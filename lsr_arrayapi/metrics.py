@@ -133,3 +133,10 @@ def binary_report(y_true: Any, probability: Any, threshold: float = 0.5) -> dict
         "f1": f1(y_true, y_pred),
         "auc": roc_auc(y_true, probability),
     }
+
+
+def __getattr__(name: str) -> Any:
+    """Names that moved to :mod:`lsr_arrayapi.reproduce` (deprecated here)."""
+    from lsr_arrayapi._moved import moved_attribute
+
+    return moved_attribute(__name__, name)

@@ -269,8 +269,8 @@ def check_fit_arguments(
     ranks, S = check_sizes(parameters["ranks"], design.sample_shape, parameters["separation_rank"])
     if isinstance(init, str):
         start = get_start_class(init)()
-    elif callable(getattr(init, "fit", None)):
-        start = init
+    elif callable(getattr(init, "fit", None)) and isinstance(getattr(init, "name", None), str):
+        start = init  # a start object (a fitted estimator is neither a start nor a warm start)
     else:
         point = check_warm_start(
             init, xp=xp, like=like, sample_shape=design.sample_shape, ranks=ranks, S=S

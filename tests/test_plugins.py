@@ -205,3 +205,60 @@ def test_the_fit_records_the_solver_that_ran():
     assert muon == "GaussSeidel() with rule 'muon', lr=None"
     with pytest.raises(ValueError, match="unknown retraction 'nope'"):
         lsr_arrayapi.solvers.LBFGS(retraction="nope")
+
+
+def test_unknown_and_malformed_starts_are_clear_errors():
+    p = make_lsr_problem(100, sample_shape=(4, 5, 6), separation_rank=1, random_state=0)
+    with pytest.raises(ValueError, match="parameter 'init' must be"):
+        fit_lsr(p.X, p.y, ranks=2, init="nope")
+    with pytest.raises(ValueError, match=r"unknown start 'nope'; available: \[.*'lift'"):
+        lsr_arrayapi.plugins.get_start_class("nope")
+
+    class NoFit:
+        name = "no_fit"
+
+    class Plugin:
+        @lsr_arrayapi.hookimpl
+        def lsr_arrayapi_starts(self):
+            return [NoFit]
+
+    with pytest.raises(TypeError, match=r"start class .* lacks the methods \['fit'\]"):
+        register_plugin(Plugin())
+    with pytest.raises(ValueError, match="core_restarts=0"):
+        lsr_arrayapi.starts.Lift(core_restarts=0)
+
+
+def test_a_fitted_estimator_is_not_taken_for_a_start():
+    p = make_lsr_problem(100, sample_shape=(4, 5, 6), separation_rank=1, random_state=0)
+    model = LSRTensorGLM(ranks=2, max_iter=5).fit(p.X, p.y)
+    with pytest.raises(ValueError, match="init: the warm start"):
+        fit_lsr(p.X, p.y, ranks=2, init=model)
+
+
+class SkewRetraction:
+    """A broken retraction: it leaves the manifold."""
+
+    name = "skew"
+
+    def retract(self, W, step):
+        return 2.0 * (W + step)
+
+
+class RetractionPlugin:
+    @lsr_arrayapi.hookimpl
+    def lsr_arrayapi_retractions(self):
+        return [SkewRetraction]
+
+
+def test_a_plugin_retraction_inside_a_builtin_rule_is_checked():
+    from lsr_arrayapi.exceptions import PluginError
+
+    plugin = RetractionPlugin()
+    register_plugin(plugin)
+    try:
+        p = make_lsr_problem(100, sample_shape=(4, 5, 6), separation_rank=1, random_state=0)
+        with pytest.raises(PluginError, match="max \\|W\\^T W - I\\|"):
+            fit_lsr(p.X, p.y, ranks=2, rule="muon", rule_options={"retract": "skew"},
+                    init="spectral", max_iter=3)  # fmt: skip
+    finally:
+        unregister_plugin(plugin)

@@ -127,3 +127,10 @@ def split_test(problem: LSRProblem, n_test: int) -> tuple[LSRProblem, Any, Any]:
         family=problem.family,
     )
     return train, problem.X[cut:, ...], problem.y[cut:]
+
+
+def __getattr__(name: str) -> Any:
+    """Names that moved to :mod:`lsr_arrayapi.reproduce` (deprecated here)."""
+    from lsr_arrayapi._moved import moved_attribute
+
+    return moved_attribute(__name__, name)

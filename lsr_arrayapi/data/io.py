@@ -79,3 +79,10 @@ def open_npy(path: str | os.PathLike[str], *, chunk_rows: int | None = None) -> 
         for start in range(0, n, chunk_rows)
     ]
     return da.concatenate(blocks, axis=0)
+
+
+def __getattr__(name: str) -> Any:
+    """Names that moved to :mod:`lsr_arrayapi.reproduce` (deprecated here)."""
+    from lsr_arrayapi._moved import moved_attribute
+
+    return moved_attribute(__name__, name)

@@ -1,6 +1,8 @@
 """Plugins: the hook specifications, the built-in plugin and the registry that loads them."""
 
 from lsr_arrayapi.plugins.manager import (
+    DISABLE_AUTOLOAD,
+    ENTRY_POINT_GROUP,
     available_families,
     available_retractions,
     available_rules,
@@ -17,6 +19,8 @@ from lsr_arrayapi.plugins.manager import (
 )
 
 __all__ = [
+    "DISABLE_AUTOLOAD",
+    "ENTRY_POINT_GROUP",
     "available_families",
     "available_retractions",
     "available_rules",

@@ -39,6 +39,7 @@ _SINGULAR = {
     "families": "family",
     "retractions": "retraction",
     "solvers": "solver",
+    "starts": "start",
 }
 _HOOKS = {
     "rules": "lsr_arrayapi_update_rules",

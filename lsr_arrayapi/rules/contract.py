@@ -16,6 +16,7 @@ from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace, device
 from lsr_arrayapi.exceptions import NumericalError, PluginError
+from lsr_arrayapi.linalg.retractions import BUILTIN_RETRACTIONS
 from lsr_arrayapi.rules import BUILTIN_RULES
 
 #: allowed ``max |W^T W - I|`` for a rule that declares ``orthonormal = True``
@@ -24,8 +25,11 @@ ORTHONORMAL_TOL = 1e-3
 
 
 def checked_rule(rule: Any) -> Any:
-    """``rule`` itself when it is a built-in, else the rule behind :class:`CheckedRule`."""
-    if type(rule) in BUILTIN_RULES or isinstance(rule, CheckedRule):
+    """``rule`` itself when it is a built-in with a built-in retraction, else the rule
+    behind :class:`CheckedRule` (a plugin's retraction in a built-in rule is checked too)."""
+    retraction = getattr(rule, "retraction", None)
+    builtin_retraction = retraction is None or type(retraction) in BUILTIN_RETRACTIONS
+    if (type(rule) in BUILTIN_RULES and builtin_retraction) or isinstance(rule, CheckedRule):
         return rule
     return CheckedRule(rule)
 

@@ -1,5 +1,5 @@
-"""Solvers (``schedule=``): Gauss-Seidel, Jacobi, ALS and Riemannian L-BFGS, one file each,
-registered through the same hook as third-party solvers."""
+"""Solvers (``schedule=``): Gauss-Seidel and Jacobi (block_descent.py), ALS (alternating.py)
+and Riemannian L-BFGS (lbfgs.py), registered through the same hook as third-party solvers."""
 
 from lsr_arrayapi.solvers.alternating import ALS
 from lsr_arrayapi.solvers.base import Outcome, Solver

@@ -152,7 +152,7 @@ class LBFGS:
             step, old_grad = memory.previous
             change = [g - o for g, o in zip(grad, old_grad, strict=True)]
             curvature = _dot(xp, step, change)
-            size = xp.sqrt(_dot(xp, step, step) * _dot(xp, change, change))
+            size = xp.sqrt(_dot(xp, step, step)) * xp.sqrt(_dot(xp, change, change))
             if bool(curvature > 1e-12 * size):  # host transfer 1: keep the pair?
                 memory.pairs.append((step, change, 1.0 / curvature))
         direction = _two_loop(xp, memory, grad)

@@ -4,7 +4,7 @@
 start's point, then calls the solver's ``iterate`` until the coefficients
 settle (``||B_t - B_{t-1}||_F <= tol ||B_t||_F``), the solver stalls, the
 callback asks to stop, or ``max_iter`` is reached.  One host transfer per
-iteration decides convergence (two with ``verbose``).
+iteration decides convergence (three with ``verbose``).
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ class FitState:
     """The point of one fit (factors, core, intercept, per-term tensors, B, eta, value).
 
     Built on ``design`` (X) and ``objective``; ``rule`` moves the factors in
-    :meth:`update_factors`, with the fixed step ``lr`` (None: adaptive).
+    :meth:`update_factors`, with the fixed step ``lr`` (None: adaptive); a
+    solver that takes no rule steps runs with ``rule=None``.
     """
 
     def __init__(
@@ -71,7 +72,8 @@ class FitState:
     ) -> None:
         """Set the state; ``eta`` (n,), when the caller knows it, saves a pass over X."""
         self.core, self.factors, self.intercept = core, [list(t) for t in factors], intercept
-        self.states = [[self.rule.init_state(W) for W in term] for term in self.factors]
+        init_state = (lambda W: None) if self.rule is None else self.rule.init_state
+        self.states = [[init_state(W) for W in term] for term in self.factors]
         self.terms = [lsr_term(core, term) for term in self.factors]
         self.coef = self._sum(self.terms)
         self.eta = self.design.forward(self.coef) + intercept if eta is None else eta

@@ -1,5 +1,5 @@
-"""Starts (``init=``): random, spectral, a warm start, and the default cold start (lift),
-registered through the same hook as third-party starts."""
+"""Starts (``init=``): random, spectral and the default cold start (lift), registered through
+the same hook as third-party starts; a warm start (a mapping or a fit) is wrapped in WarmStart."""
 
 from lsr_arrayapi.starts.base import Start, StartProblem
 from lsr_arrayapi.starts.lift import Lift

@@ -45,10 +45,10 @@ def split_core(
     target: Any,
     ranks: tuple[int, ...],
     S: int,
-    *,
     restarts: int,
     sweeps: int,
     rng: Generator,
+    *,
     xp: Any,
 ) -> tuple[Any, list[list[Any]], Any]:
     """Fit the LSR form to ``target`` (shape q) from ``restarts`` random starts.

@@ -66,7 +66,6 @@ def model_dimension(shape: Sequence[int], ranks: Sequence[int], S: int) -> int:
 def lack_of_fit(
     lsr_loss: float,
     tucker_loss: float,
-    *,
     n: int,
     shape: Sequence[int],
     ranks: Sequence[int],

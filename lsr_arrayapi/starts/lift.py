@@ -35,7 +35,6 @@ from typing import Any, ClassVar
 from lsr_arrayapi.linalg.tensor import lsr_tensor, multi_mode_product, unfold
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.objective import Objective
-from lsr_arrayapi.plugins.instances import make_rule
 from lsr_arrayapi.solvers.choose import auto_solver
 from lsr_arrayapi.solvers.lbfgs import LBFGS
 from lsr_arrayapi.solvers.run import run
@@ -85,6 +84,10 @@ def _best(fits: list[Any]) -> list[Any]:
     return sorted(fits, key=lambda fit: fit.history["loss"][-1])
 
 
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def _loss(fit: Any) -> float:
     return float(fit.history["loss"][-1])
 
@@ -108,6 +111,17 @@ class Lift:
     small_n: float = SMALL_N
     agreement_rtol: float = AGREEMENT_RTOL
     ridge_path: tuple[float, ...] = RIDGE_PATH
+
+    def __post_init__(self) -> None:
+        counts = [
+            "tucker_short", "tucker_long", "tucker_long_widened", "tucker_long_small_n",
+            "core_restarts", "core_sweeps", "lift_candidates", "lift_short",
+        ]  # fmt: skip
+        bad = [
+            f"{name}={getattr(self, name)!r}" for name in counts if not _count(getattr(self, name))
+        ]
+        if bad:
+            raise ValueError(f"Lift: {', '.join(bad)} must be ints >= 1")
 
     def fit(self, run: Callable[[Any], Any], problem: StartProblem) -> Any:
         """``run(start)`` (the fit proper) from the lift start, checked against the Tucker stage.
@@ -286,12 +300,12 @@ class Lift:
 
 
 def _fit(problem: StartProblem, init: Any, max_iter: int, tol: float, solver: Any) -> Any:
-    """A stage's fit of ``problem``: ``solver`` (its own steps, no rule of the user's) from ``init``."""
+    """A stage's fit of ``problem``: ``solver`` (its own steps, no rule) from ``init``."""
     return run(
         problem.design,
         problem.objective,
         solver=solver,
-        rule=make_rule("qr", None, problem.rng),
+        rule=None,  # the stage solvers (ALS at S = 1, L-BFGS) take no rule steps
         init=init,
         ranks=problem.ranks,
         S=problem.S,
