@@ -7,6 +7,7 @@ there, and ``predict`` returns arrays of the same kind as its input.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from lsr_arrayapi.metrics import poisson_deviance
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
 from lsr_arrayapi.plugins.instances import make_family
+from lsr_arrayapi.starts.lack_of_fit import model_dimension
 from lsr_arrayapi.validation import check_design, check_sample_weight, check_X, check_y
 
 #: The constructor parameters and fitted attributes every estimator shares (numpydoc).
@@ -83,6 +85,10 @@ converged_ : bool
 solver_ : str
     The solver that produced the fit, with its options (and the update
     rule where it used one), e.g. ``"LBFGS(memory=10, retraction='polar')"``.
+n_params_ : int
+    The model's dimension: the LSR manifold's (S orthonormal factor sets
+    and the core, less the gauge the terms share) plus the intercept; with
+    the family's own parameters it is the ``k`` of :meth:`aic` and :meth:`bic`.
 history_ : dict of str to list of float
     Per-iteration ``"loss"`` (penalized objective) and cumulative ``"time"``
     in seconds (entry 0 is the start).
@@ -202,6 +208,8 @@ class _LSRBase(BaseEstimator):
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.solver_ = result.solver
+        ranks, S = tuple(int(r) for r in result.core.shape), len(result.factors)
+        self.n_params_ = model_dimension(design.sample_shape, ranks, S) + int(self.fit_intercept)
         self.history_ = result.history
         self.sample_shape_ = design.sample_shape
         return self
@@ -221,13 +229,43 @@ class _LSRBase(BaseEstimator):
         eta = self.decision_function(X)  # checks the fit first
         return self.family_.mean(eta)
 
+    def _responses(self, y: Any, eta: Any, xp: Any) -> Any:
+        """``y`` as the family's responses, checked (the classifier encodes its labels)."""
+        y = check_y(y, eta, xp=xp)
+        self.family_.validate(y)
+        return y
+
+    def log_likelihood(self, X: Any, y: Any) -> float:
+        """Log-likelihood of ``(X, y)`` under the fitted model, up to terms free of the model
+        (a Gaussian's variance profiled out); ``-n`` times the family's mean loss for a
+        family without ``log_likelihood``."""
+        eta = self.decision_function(X)
+        y = self._responses(y, eta, array_namespace(eta))
+        if callable(getattr(self.family_, "log_likelihood", None)):
+            return float(self.family_.log_likelihood(eta, y))
+        return -int(y.shape[0]) * float(self.family_.loss(eta, y))
+
+    def _criterion_parameters(self) -> int:
+        check_is_fitted(self, "n_params_")
+        return self.n_params_ + int(getattr(self.family_, "dispersion_parameters", 0))
+
+    def aic(self, X: Any, y: Any) -> float:
+        """Akaike's criterion ``-2 log L + 2 k`` on ``(X, y)`` (lower is better); ``k`` is
+        ``n_params_`` plus the family's own parameters (a Gaussian's variance)."""
+        return -2.0 * self.log_likelihood(X, y) + 2.0 * self._criterion_parameters()
+
+    def bic(self, X: Any, y: Any) -> float:
+        """The Bayesian criterion ``-2 log L + k log n`` on ``(X, y)`` (lower is better);
+        ``k`` as in :meth:`aic`."""
+        n = int(X.shape[0])
+        return -2.0 * self.log_likelihood(X, y) + math.log(n) * self._criterion_parameters()
+
     def _score_inputs(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, Any, Any]:
         """``(xp, eta, y, weight)`` for a score: y checked (1-D, length n, finite, in the
         family's support), weight normalized to sum 1 (None without sample_weight)."""
         eta = self.decision_function(X)
         xp = array_namespace(eta)
-        y = check_y(y, eta, xp=xp)
-        self.family_.validate(y)
+        y = self._responses(y, eta, xp)
         return xp, eta, y, check_sample_weight(sample_weight, eta, xp=xp)
 
 
@@ -351,6 +389,10 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
         self.classes_, codes = encode_binary_labels(y, X, xp=xp)
         return codes
 
+    def _responses(self, y: Any, eta: Any, xp: Any) -> Any:
+        _, codes = encode_binary_labels(y, eta, xp=xp, classes=self.classes_)
+        return codes
+
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities, shape (n, 2), columns in the order of ``classes_``."""
         p = self._predict_mean(X)
@@ -371,7 +413,7 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
         """Mean accuracy (weighted when ``sample_weight`` is given)."""
         eta = self.decision_function(X)
         xp = array_namespace(eta)
-        _, codes = encode_binary_labels(y, eta, xp=xp, classes=self.classes_)
+        codes = self._responses(y, eta, xp)
         hits = xp.astype((eta > 0) == (codes > 0.5), eta.dtype)
         weight = check_sample_weight(sample_weight, eta, xp=xp)
         weight = _uniform(hits, xp) if weight is None else weight

@@ -37,6 +37,11 @@ class Family(Protocol):
         """Mean negative log-likelihood (up to constants), a 0-D array."""
         ...
 
+    def log_likelihood(self, eta: Any, y: Any) -> float:
+        """The log-likelihood of ``y`` ``(n,)`` at ``eta``, up to terms free of the model:
+        ``-n loss`` (a family with a scale parameter profiles it out)."""
+        return -int(y.shape[0]) * float(self.loss(eta, y))
+
     def grad(self, eta: Any, y: Any) -> Any:
         """Per-sample derivative ``d loss_i / d eta_i`` ``(n,)`` (mean(eta) - y for canonical links)."""
         ...
@@ -52,6 +57,8 @@ class FamilyBase:
       an ALS block, so the automatic schedule picks ALS;
     * ``validate(y)`` (finite values), ``loss`` (the mean of
       ``pointwise_loss``), ``grad`` (``mean(eta) - y``, canonical links);
+    * ``log_likelihood(eta, y)`` (``-n loss``) and ``dispersion_parameters``
+      (0) -- the information criteria of the estimators;
     * ``pointwise_loss(eta, y)`` -- enables ``sample_weight``;
       ``curvature(eta)`` -- Newton weights of the ALS solver;
     * ``sample(eta, rng, noise)`` -- responses for synthetic data
@@ -65,6 +72,8 @@ class FamilyBase:
     name: ClassVar[str]
     curvature_bound: ClassVar[float | None] = None
     quadratic: ClassVar[bool] = False
+    #: parameters of the family itself (a Gaussian's variance), counted by the criteria
+    dispersion_parameters: ClassVar[int] = 0
 
     def validate(self, y: Any) -> None:
         """Raise ``ValueError`` for responses ``y`` ``(n,)`` outside the support (here: non-finite)."""

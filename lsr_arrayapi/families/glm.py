@@ -29,6 +29,16 @@ class Gaussian(FamilyBase):
     name = "gaussian"
     curvature_bound = 1.0
     quadratic = True
+    dispersion_parameters = 1  # the noise variance
+
+    def log_likelihood(self, eta: Any, y: Any) -> float:
+        """With the variance profiled out: ``-n/2 (log(2 pi s^2) + 1)``, ``s^2 = mean (y - eta)^2``."""
+        xp = array_namespace(eta, y)
+        n = int(y.shape[0])
+        variance = float(xp.mean((y - eta) ** 2))
+        if not variance > 0:
+            return math.inf  # an interpolating fit
+        return -0.5 * n * (math.log(2 * math.pi * variance) + 1.0)
 
     def pointwise_loss(self, eta: Any, y: Any) -> Any:
         return 0.5 * (eta - y) ** 2
