@@ -26,6 +26,7 @@ from lsr_arrayapi.plugins import (
 )
 from lsr_arrayapi.plugins.hookspecs import hookimpl
 from lsr_arrayapi.rules.base import UpdateRule
+from lsr_arrayapi.selection import select_ranks
 from lsr_arrayapi.starts.lack_of_fit import StartWarning
 
 __version__ = "0.1.0"
@@ -60,5 +61,6 @@ __all__ = [
     "fit_lsr",
     "hookimpl",
     "register_plugin",
+    "select_ranks",
     "unregister_plugin",
 ]

@@ -1,4 +1,4 @@
-"""``python -m lsr_arrayapi.bench {rules,coldstart,schedule,roofline,peers,scaling,scaleout,syncs} [options]``."""
+"""``python -m lsr_arrayapi.bench {rules,coldstart,schedule,roofline,peers,scaling,scaleout,selection,syncs} [options]``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         scaleout,
         scaling,
         schedule,
+        selection,
         syncs,
     )
 
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     peers.add_parser(commands)
     scaling.add_parser(commands)
     scaleout.add_parser(commands)
+    selection.add_parser(commands)
     syncs.add_parser(commands)
     return parser
 
