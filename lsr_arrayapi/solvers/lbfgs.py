@@ -41,13 +41,15 @@ ROUND_OFF = 1e-10
 
 
 class LBFGSMemory:
-    """Memory of one L-BFGS run: curvature pairs in the scaled coordinates, and the metric.
+    """Memory of one L-BFGS run: curvature pairs in the scaled coordinates, the metric, and
+    the retraction object (looked up in the registry once per run).
 
     Inner products (``rho``) and the metric's square-root weights (``roots``)
     are 0-D arrays on the fit's device.
     """
 
-    def __init__(self, memory: int) -> None:
+    def __init__(self, memory: int, retraction: Any) -> None:
+        self.retraction = retraction
         self.pairs: deque[tuple[list[Any], list[Any], Any]] = deque(maxlen=memory)
         self.previous: tuple[list[Any], list[Any]] | None = None  # (scaled step, scaled grad)
         self.roots: list[Any] | None = None
@@ -127,13 +129,13 @@ class LBFGS:
         return ()
 
     def init(self, state: Any) -> LBFGSMemory:
-        """An empty memory of ``memory`` pairs."""
-        return LBFGSMemory(self.memory)
+        """An empty memory of ``memory`` pairs, with the retraction to use."""
+        return LBFGSMemory(self.memory, get_retraction_class(self.retraction)())
 
     def iterate(self, state: Any, memory: LBFGSMemory) -> Outcome:
         """One quasi-Newton step on (all factors, core) of ``state``."""
         xp = state.xp
-        retraction = get_retraction_class(self.retraction)()
+        retraction = memory.retraction
         if not memory.pairs:
             memory.roots = block_weights(state)
         roots = memory.roots

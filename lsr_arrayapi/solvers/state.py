@@ -62,9 +62,7 @@ class FitState:
         A pass over X, made only by the schedules that guess first step sizes
         (ALS at S = 1, exact block solves throughout, never does).
         """
-        sq_norms = self.design.squared_norms()
-        weighted = self.xp.sum(self.objective.sample_weights() * sq_norms)
-        return float(weighted) / math.prod(self.design.sample_shape)
+        return data_scale(self.design, self.objective)
 
     # -- state -------------------------------------------------------------
     def start(
@@ -276,6 +274,13 @@ class FitState:
             self.eta,
             solver,
         )
+
+
+def data_scale(design: Design, objective: Objective) -> float:
+    """The weighted mean squared entry of the samples X (one pass over X)."""
+    sq_norms = design.squared_norms()
+    weighted = objective.xp.sum(objective.sample_weights() * sq_norms)
+    return float(weighted) / math.prod(design.sample_shape)
 
 
 def _model_step_ratio(predicted: float, curvature_term: float) -> float:

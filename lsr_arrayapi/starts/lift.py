@@ -27,7 +27,6 @@ coldstart`` and recorded in ``docs/``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -38,6 +37,7 @@ from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.solvers.choose import auto_solver
 from lsr_arrayapi.solvers.lbfgs import LBFGS
 from lsr_arrayapi.solvers.run import run
+from lsr_arrayapi.solvers.state import data_scale
 from lsr_arrayapi.starts.base import StartProblem
 from lsr_arrayapi.starts.core_split import split_core
 from lsr_arrayapi.starts.lack_of_fit import (
@@ -224,11 +224,8 @@ class Lift:
         starts where the previous one ended.
         """
         design, objective = tucker.design, tucker.objective
-        xp = objective.xp
-        sq_norms = design.squared_norms()
-        weighted = float(xp.sum(objective.sample_weights() * sq_norms))
-        scale = weighted / math.prod(design.sample_shape)
-        scale *= getattr(objective.family, "curvature_bound", None) or 1.0
+        curvature = getattr(objective.family, "curvature_bound", None) or 1.0
+        scale = data_scale(design, objective) * curvature
         start: Any = SpectralStart()
         for relative in self.ridge_path:
             penalized = Objective(
