@@ -18,6 +18,8 @@ from lsr_arrayapi._backends import RandomState, to_host
 from lsr_arrayapi._namespace import array_namespace, follow
 from lsr_arrayapi.data.labels import encode_binary_labels, is_numeric_labels
 from lsr_arrayapi.fit import fit_lsr
+from lsr_arrayapi.inference.bootstrap import bootstrap_coefs, percentile_interval
+from lsr_arrayapi.inference.fisher import fisher_stderr, wald_multiplier
 from lsr_arrayapi.metrics import poisson_deviance
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
@@ -260,6 +262,137 @@ class _LSRBase(BaseEstimator):
         n = int(X.shape[0])
         return -2.0 * self.log_likelihood(X, y) + math.log(n) * self._criterion_parameters()
 
+    def coef_stderr(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        *,
+        method: str = "fisher",
+        n_boot: int = 200,
+        n_jobs: int | None = None,
+        random_state: RandomState = None,
+    ) -> Any:
+        """Standard errors of ``coef_``'s entries, shape (d_1, ..., d_K), in its namespace.
+
+        Parameters
+        ----------
+        X : array of shape (n, d_1, ..., d_K)
+            The samples the model was fitted on (estimators keep no training data).
+        y : array-like of shape (n,)
+            Their responses.
+        sample_weight : array-like of shape (n,) or None, default=None
+            The fit's sample weights.
+        method : {"fisher", "bootstrap"}, default="fisher"
+            ``"fisher"``: the observed information on the model's own
+            coordinates mapped to B by the delta method
+            (:mod:`lsr_arrayapi.inference.fisher`; a tenth of a fit's time or
+            less); ``"bootstrap"``: the standard deviation over ``n_boot``
+            warm-started refits on resampled samples
+            (:mod:`lsr_arrayapi.inference.bootstrap`).
+        n_boot : int, default=200
+            Bootstrap replicates.
+        n_jobs : int or None, default=None
+            Threads running the bootstrap replicates (joblib's convention).
+        random_state : int or numpy.random.Generator or None, default=None
+            Seed of the resampling.
+
+        Returns
+        -------
+        stderr : array of shape (d_1, ..., d_K)
+            ``inf`` where the data do not determine an entry.
+        """
+        if _check_inference(method, 0.05, n_boot) == "bootstrap":
+            coefs = self._bootstrap(X, y, sample_weight, n_boot, n_jobs, random_state)
+            return array_namespace(coefs).std(coefs, axis=0, correction=1)
+        return self._fisher(X, y, sample_weight)[0]
+
+    def coef_interval(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        *,
+        alpha: float = 0.05,
+        method: str = "fisher",
+        n_boot: int = 200,
+        n_jobs: int | None = None,
+        random_state: RandomState = None,
+    ) -> tuple[Any, Any]:
+        """Entrywise ``1 - alpha`` intervals of ``coef_``: ``(lower, upper)``, each shaped like it.
+
+        ``"fisher"``: Wald intervals ``coef_ +- q se`` with ``q`` the normal
+        quantile (Student's t with ``n - n_params_`` degrees of freedom for a
+        Gaussian, whose variance is estimated); ``"bootstrap"``: the
+        replicates' percentiles.  The documentation's page on intervals
+        reports their coverage.
+
+        Parameters
+        ----------
+        X : array of shape (n, d_1, ..., d_K)
+            The samples the model was fitted on.
+        y : array-like of shape (n,)
+            Their responses.
+        sample_weight : array-like of shape (n,) or None, default=None
+            The fit's sample weights.
+        alpha : float, default=0.05
+            One minus the confidence level (not the ridge penalty).
+        method : {"fisher", "bootstrap"}, default="fisher"
+            As in :meth:`coef_stderr`.
+        n_boot : int, default=200
+            Bootstrap replicates.
+        n_jobs : int or None, default=None
+            Threads running the bootstrap replicates.
+        random_state : int or numpy.random.Generator or None, default=None
+            Seed of the resampling.
+
+        Returns
+        -------
+        lower, upper : arrays of shape (d_1, ..., d_K)
+            The interval's ends, in ``coef_``'s namespace and device.
+        """
+        if _check_inference(method, alpha, n_boot) == "bootstrap":
+            coefs = self._bootstrap(X, y, sample_weight, n_boot, n_jobs, random_state)
+            return percentile_interval(coefs, alpha)
+        stderr, dof = self._fisher(X, y, sample_weight)
+        estimated = bool(getattr(self.family_, "dispersion_parameters", 0))
+        half = wald_multiplier(alpha, dof if estimated else None) * stderr
+        return self.coef_ - half, self.coef_ + half
+
+    def _fisher(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, int]:
+        check_is_fitted(self, "coef_")
+        xp, design, like = check_design(X)
+        if design.sample_shape != self.sample_shape_:
+            raise ValueError(
+                f"X has sample shape {design.sample_shape}, but the model was fitted on {self.sample_shape_}"
+            )
+        eta = design.forward(follow(self.coef_, like, xp=xp, dtype=like.dtype)) + self.intercept_
+        return fisher_stderr(
+            design,
+            self._responses(y, eta, xp),
+            core=self.core_,
+            factors=self.factors_,
+            intercept=self.intercept_,
+            family=self.family_,
+            fit_intercept=self.fit_intercept,
+            alpha=self.alpha,
+            weights=check_sample_weight(sample_weight, eta, xp=xp),
+        )
+
+    def _bootstrap(
+        self, X: Any, y: Any, sample_weight: Any, n_boot: int, n_jobs: Any, random_state: Any
+    ) -> Any:
+        check_is_fitted(self, "coef_")
+        return bootstrap_coefs(
+            self,
+            X,
+            y,
+            sample_weight=sample_weight,
+            n_boot=n_boot,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+
     def _score_inputs(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, Any, Any]:
         """``(xp, eta, y, weight)`` for a score: y checked (1-D, length n, finite, in the
         family's support), weight normalized to sum 1 (None without sample_weight)."""
@@ -431,3 +564,17 @@ def _explained(residual: float, total: float) -> float:
     if total > 0:
         return 1.0 - residual / total
     return 1.0 if residual == 0 else 0.0
+
+
+INFERENCE_METHODS = ("fisher", "bootstrap")
+
+
+def _check_inference(method: str, alpha: float, n_boot: int) -> str:
+    """``method``, after checking it and the interval's ``alpha`` and ``n_boot``."""
+    if method not in INFERENCE_METHODS:
+        raise ValueError(f"method must be one of {INFERENCE_METHODS}, got {method!r}")
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise ValueError(f"alpha (one minus the confidence level) must be in (0, 1), got {alpha!r}")
+    if method == "bootstrap" and not (isinstance(n_boot, int) and n_boot >= 2):
+        raise ValueError(f"n_boot must be an int >= 2, got {n_boot!r}")
+    return method

@@ -1,0 +1,282 @@
+"""Standard errors of the coefficient tensor from the Fisher information.
+
+The LSR model is a manifold of dimension ``p`` (:func:`model_dimension`, a few
+hundred): S sets of orthonormal factors, the core, the intercept.  Its
+parameters move B through the Jacobian ``J`` ``(D, q)`` whose columns are the
+tangent directions (each factor's Euclidean unit directions projected on the
+Stiefel tangent space, the core's unit directions, the intercept); they span
+the tangent space redundantly, and the gauge of the shared core (a rotation
+of every term's factors undone by the core) adds null directions.  The
+Fisher information on these coordinates,
+
+    I = n (X J)^T diag(w_i h_i) (X J) / phi + n alpha J^T J / phi,
+
+(``h_i`` the family's curvature at the fit, ``w_i`` the sample weights
+summing to 1, ``phi`` the dispersion: the residual variance with
+``n - p`` degrees of freedom for a Gaussian, 1 otherwise) is ``(q, q)``, of
+rank ``p``.  The delta method gives ``Var(B_j) = (J I^+ J^T)_jj``, with
+``I^+`` the pseudo-inverse on its ``p`` largest eigenvalues (after a
+diagonal scaling that makes the blocks comparable); a ``D x D`` matrix is
+never formed.  The cost is one product of X with the ``q`` directions
+(about ``q`` passes' arithmetic in one GEMM) and an eigendecomposition of
+size ``q``.  The expected information is used (Fisher scoring's weights), as
+GLM software reports; the intervals are Wald intervals ``B_j +- z se_j``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import array_api_extra as xpx
+
+from lsr_arrayapi._namespace import array_namespace, device
+from lsr_arrayapi.data.design import Design, InMemoryDesign
+from lsr_arrayapi.linalg.tensor import (
+    Factors,
+    batched_lsr_term,
+    factor_gradient,
+    lsr_tensor,
+    multi_mode_product,
+)
+from lsr_arrayapi.objective import Objective
+from lsr_arrayapi.starts.lack_of_fit import model_dimension
+
+
+def stiefel_tangents(U: Any) -> Any:
+    """The unit directions of ``U`` ``(d, r)`` projected on its Stiefel tangent space,
+    ``Z - U sym(U^T Z)``: ``(d r, d, r)``, spanning the tangent space redundantly."""
+    xp = array_namespace(U)
+    d, r = int(U.shape[0]), int(U.shape[1])
+    units = xp.reshape(xp.eye(d * r, dtype=U.dtype, device=device(U)), (d * r, d, r))
+    inner = xp.matmul(xp.matrix_transpose(U)[None, ...], units)  # (d r, r, r)
+    return units - xp.matmul(U[None, ...], 0.5 * (inner + xp.matrix_transpose(inner)))
+
+
+def tangent_directions(core: Any, factors: Factors) -> Any:
+    """The model's tangent directions as coefficient tensors, ``(q, D)``.
+
+    Rows: for each term s and mode k, the ``d_k r_k`` directions of
+    :func:`stiefel_tangents` of ``B_k^s`` pushed through B; then the
+    ``prod r`` unit directions of the core.
+    """
+    xp = array_namespace(core)
+    D = math.prod(int(f.shape[0]) for f in factors[0])
+    rows = []
+    for term in factors:
+        for k, U in enumerate(term):
+            tangent = stiefel_tangents(U)
+            m = int(tangent.shape[0])
+            moved = [tangent if j == k else _repeat(f, m, xp) for j, f in enumerate(term)]
+            rows.append(xp.reshape(batched_lsr_term(_repeat(core, m, xp), moved, xp), (m, D)))
+    m = math.prod(int(r) for r in core.shape)
+    units = xp.reshape(xp.eye(m, dtype=core.dtype, device=device(core)), (m, *core.shape))
+    core_rows = None
+    for term in factors:
+        part = batched_lsr_term(units, [_repeat(f, m, xp) for f in term], xp)
+        core_rows = part if core_rows is None else core_rows + part
+    rows.append(xp.reshape(core_rows, (m, D)))
+    return xp.concat(rows, axis=0)
+
+
+def curvature_term(residual: Any, core: Any, factors: Factors) -> Any:
+    """Second derivatives of ``<R, B(theta)>`` in the coordinates of
+    :func:`tangent_directions`, ``(q, q)``: the observed information's part that
+    the manifold's curvature adds to the Gauss-Newton part.
+
+    ``R`` (shape d) is the objective's gradient with respect to B.  B is linear
+    in each block, so the blocks are: two modes of one term (``<R, G x_k xi x_j
+    zeta ...>``), a mode and the core, and one factor with itself through the
+    retraction's second derivative ``-U sym(xi^T zeta)`` (the same at a
+    critical point for every retraction).
+    """
+    xp = array_namespace(core)
+    tangents = [
+        [xp.reshape(stiefel_tangents(U), (U.shape[0] * U.shape[1], -1)) for U in term]
+        for term in factors
+    ]
+    sizes = [int(t.shape[0]) for term in tangents for t in term] + [math.prod(core.shape)]
+    blocks: dict[tuple[int, int], Any] = {}
+    K = len(core.shape)
+    for s, term in enumerate(factors):
+        for k in range(K):
+            a = s * K + k
+            Tk = tangents[s][k]
+            Phi = factor_gradient(residual, core, term, k)  # (d_k, r_k)
+            Psi = xp.matmul(xp.matrix_transpose(term[k]), Phi)
+            Psi = 0.5 * (Psi + xp.matrix_transpose(Psi))
+            eye = xp.eye(int(term[k].shape[0]), dtype=core.dtype, device=device(core))
+            blocks[(a, a)] = -_sandwich(Tk, xpx.kron(eye, Psi, xp=xp), Tk, xp)
+            for j in range(k + 1, K):
+                pair = _two_mode_hessian(residual, core, term, k, j, xp)
+                blocks[(a, s * K + j)] = _sandwich(Tk, pair, tangents[s][j], xp)
+            core_block = len(sizes) - 1
+            mixed = _mode_core_hessian(residual, core, term, k, xp)
+            part = xp.matmul(Tk, mixed)
+            previous = blocks.get((a, core_block))
+            blocks[(a, core_block)] = part if previous is None else previous + part
+    return _assemble(blocks, sizes, xp, core.dtype, device(core))
+
+
+def _sandwich(left: Any, middle: Any, right: Any, xp: Any) -> Any:
+    return xp.matmul(xp.matmul(left, middle), xp.matrix_transpose(right))
+
+
+def _two_mode_hessian(
+    residual: Any, core: Any, term: Sequence[Any], k: int, j: int, xp: Any
+) -> Any:
+    """``<R, G x_k E_ia x_j E_i'a' x_others B>`` as ``(d_k r_k, d_j r_j)``."""
+    others = [None if m in (k, j) else f for m, f in enumerate(term)]
+    partial = (
+        multi_mode_product(residual, others, transpose=True)
+        if any(f is not None for f in others)
+        else residual
+    )  # (.. d_k .. d_j .., r_others)
+    dk, dj = int(term[k].shape[0]), int(term[j].shape[0])
+    rk, rj = int(term[k].shape[1]), int(term[j].shape[1])
+    Q = xp.reshape(xp.moveaxis(partial, (k, j), (0, 1)), (dk, dj, -1))
+    G = xp.reshape(xp.moveaxis(core, (k, j), (0, 1)), (rk, rj, -1))
+    M = xp.tensordot(Q, G, axes=([2], [2]))  # (d_k, d_j, r_k, r_j)
+    return xp.reshape(xp.permute_dims(M, (0, 2, 1, 3)), (dk * rk, dj * rj))
+
+
+def _mode_core_hessian(residual: Any, core: Any, term: Sequence[Any], k: int, xp: Any) -> Any:
+    """``<R, E_c x_k E_ia x_others B>`` as ``(d_k r_k, prod r)`` (core index row-major)."""
+    others = [None if m == k else f for m, f in enumerate(term)]
+    partial = multi_mode_product(residual, others, transpose=True)  # (r.. d_k ..r)
+    dk, rk = int(term[k].shape[0]), int(term[k].shape[1])
+    Qi = xp.moveaxis(partial, k, 0)  # (d_k, r_others...)
+    rest = tuple(int(v) for v in Qi.shape[1:])
+    eye = xp.eye(rk, dtype=core.dtype, device=device(core))
+    spread = xp.reshape(Qi, (dk, 1, 1, *rest)) * xp.reshape(eye, (1, rk, rk, *([1] * len(rest))))
+    spread = xp.moveaxis(spread, 2, 2 + k)  # (d_k, r_k, c_1, ..., c_K)
+    return xp.reshape(spread, (dk * rk, -1))
+
+
+def _assemble(
+    blocks: dict[tuple[int, int], Any], sizes: Sequence[int], xp: Any, dtype: Any, where: Any
+) -> Any:
+    """A symmetric ``(sum sizes, sum sizes)`` matrix from its upper blocks."""
+    rows = []
+    for a, height in enumerate(sizes):
+        row = []
+        for b, width in enumerate(sizes):
+            if (a, b) in blocks:
+                row.append(blocks[(a, b)])
+            elif (b, a) in blocks:
+                row.append(xp.matrix_transpose(blocks[(b, a)]))
+            else:
+                row.append(xp.zeros((height, width), dtype=dtype, device=where))
+        rows.append(xp.concat(row, axis=1))
+    return xp.concat(rows, axis=0)
+
+
+def _repeat(x: Any, count: int, xp: Any) -> Any:
+    """``x`` stacked ``count`` times along a new leading axis (a broadcast view)."""
+    return xp.broadcast_to(x[None, ...], (count, *x.shape))
+
+
+def _forward_many(design: Design, directions: Any) -> Any:
+    """``X_flat @ directions^T`` ``(n, q)``: one GEMM in memory, else one pass per row."""
+    xp = array_namespace(directions)
+    if isinstance(design, InMemoryDesign):
+        design.passes += 1
+        return xp.matmul(design.flat, xp.matrix_transpose(directions))
+    shape = design.sample_shape
+    columns = [
+        design.forward(xp.reshape(directions[i, ...], shape)) for i in range(directions.shape[0])
+    ]
+    return xp.stack(columns, axis=1)
+
+
+def fisher_stderr(
+    design: Design,
+    y: Any,
+    *,
+    core: Any,
+    factors: Factors,
+    intercept: float,
+    family: Any,
+    fit_intercept: bool,
+    alpha: float = 0.0,
+    weights: Any = None,
+    observed: bool = True,
+) -> tuple[Any, int]:
+    """Standard errors of every entry of B, shape ``d``, and the residual degrees of freedom.
+
+    ``y`` ``(n,)`` are the family's responses, ``weights`` the sample weights
+    normalized to sum 1 (None: equal), ``alpha`` the ridge penalty of the fit
+    (with ``alpha > 0`` the errors are those of the penalized objective's
+    curvature).  Entries the data do not determine get ``inf``.
+    """
+    xp = array_namespace(core)
+    n = design.n_samples
+    shape = design.sample_shape
+    ranks = tuple(int(r) for r in core.shape)
+    p = model_dimension(shape, ranks, len(factors)) + int(fit_intercept)
+    directions = tangent_directions(core, factors)  # (q, D)
+    eta = design.forward(lsr_tensor(core, factors)) + intercept
+    jac = _forward_many(design, directions)  # (n, q)
+    if fit_intercept:
+        jac = xp.concat([jac, xp.ones((n, 1), dtype=jac.dtype, device=device(jac))], axis=1)
+        zero = xp.zeros((1, directions.shape[1]), dtype=directions.dtype, device=device(directions))
+        directions = xp.concat([directions, zero], axis=0)
+    objective = Objective(family, y, weights, alpha)
+    curvature = objective.sample_curvature(eta) * n  # w_i h_i n: n h_i for equal weights
+    information = xp.matmul(xp.matrix_transpose(jac) * curvature[None, :], jac)
+    if alpha:
+        information = information + n * alpha * xp.matmul(
+            directions, xp.matrix_transpose(directions)
+        )
+    if observed:
+        residual = design.adjoint(objective.sample_gradient(eta))
+        if alpha:
+            residual = residual + alpha * lsr_tensor(core, factors)
+        curvature_part = n * curvature_term(residual, core, factors)
+        if fit_intercept:
+            curvature_part = xpx.pad(curvature_part, [(0, 1), (0, 1)], xp=xp)
+        information = information + curvature_part
+    information = information / _dispersion(family, objective, eta, n, p)
+    return _delta_method_stderr(information, directions, p, shape), n - p
+
+
+def _dispersion(family: Any, objective: Objective, eta: Any, n: int, p: int) -> float:
+    """The residual variance ``n sum w_i r_i^2 / (n - p)`` for a family with a scale; else 1."""
+    if not getattr(family, "dispersion_parameters", 0):
+        return 1.0
+    if n <= p:
+        return math.inf
+    xp = objective.xp
+    residual = objective.sample_weights() * (objective.y - eta) ** 2
+    return float(n * xp.sum(residual)) / (n - p)
+
+
+def _delta_method_stderr(information: Any, directions: Any, p: int, shape: Sequence[int]) -> Any:
+    """``sqrt(diag(J I^+ J^T))`` on ``I``'s ``p`` largest eigenvalues, shape ``shape``."""
+    xp = array_namespace(information)
+    diagonal = xp.linalg.diagonal(information)
+    scale = xp.where(diagonal > 0, 1.0 / xp.sqrt(xp.where(diagonal > 0, diagonal, 1.0)), 1.0)
+    scaled = information * scale[:, None] * scale[None, :]
+    values, vectors = xp.linalg.eigh(0.5 * (scaled + xp.matrix_transpose(scaled)))
+    keep = min(p, int(values.shape[0]))
+    values, vectors = values[-keep:], vectors[:, -keep:]  # eigh sorts ascending
+    floor = float(xp.max(values)) * values.shape[0] * float(xp.finfo(values.dtype).eps)
+    safe = xp.where(values > floor, values, 1.0)
+    mapped = xp.matmul(xp.matrix_transpose(directions) * scale[None, :], vectors)  # (D, p)
+    variance = xp.sum(mapped**2 / safe[None, :], axis=1)
+    if bool(xp.any(values <= floor)):  # directions the data do not determine
+        undetermined = xp.astype(values <= floor, mapped.dtype)
+        share = xp.sum(mapped**2 * undetermined[None, :], axis=1) / xp.sum(mapped**2, axis=1)
+        variance = xp.where(share > math.sqrt(float(xp.finfo(mapped.dtype).eps)), xp.inf, variance)
+    return xp.reshape(xp.sqrt(variance), tuple(shape))
+
+
+def wald_multiplier(alpha: float, dof: int | None) -> float:
+    """The two-sided ``1 - alpha`` quantile: Student's t with ``dof`` degrees of freedom
+    (a family whose dispersion is estimated), else the standard normal's."""
+    from scipy import stats
+
+    if dof is None:
+        return float(stats.norm.ppf(1 - alpha / 2))
+    return float(stats.t.ppf(1 - alpha / 2, max(dof, 1)))
