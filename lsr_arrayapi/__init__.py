@@ -3,6 +3,7 @@
 from lsr_arrayapi import _moved
 from lsr_arrayapi.estimators import (
     LSRClassifier,
+    LSRGammaRegressor,
     LSRPoissonRegressor,
     LSRRegressor,
     LSRTensorGLM,
@@ -44,6 +45,7 @@ __all__ = [
     "InvalidParameterError",
     "LSRClassifier",
     "LSRFit",
+    "LSRGammaRegressor",
     "LSRPoissonRegressor",
     "LSRRegressor",
     "LSRTensorGLM",

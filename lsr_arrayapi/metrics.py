@@ -17,6 +17,7 @@ __all__ = [
     "accuracy",
     "binary_report",
     "f1",
+    "gamma_deviance",
     "nee",
     "poisson_deviance",
     "prediction_error",
@@ -60,6 +61,16 @@ def poisson_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
     positive, ones = y > 0, xp.ones_like(y)
     ratio = xp.where(positive, y, ones) / xp.where(positive, mu, ones)  # no 0 / 0 where y = 0
     term = 2.0 * (xp.where(positive, y * xp.log(ratio), xp.zeros_like(y)) - y + mu)
+    if sample_weight is None:
+        return float(xp.mean(term))
+    return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))
+
+
+def gamma_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
+    """Mean gamma deviance ``2 mean(y / mu - log(y / mu) - 1)``, weighted by ``sample_weight``."""
+    xp = array_namespace(y, mu)
+    ratio = y / mu
+    term = 2.0 * (ratio - xp.log(ratio) - 1.0)
     if sample_weight is None:
         return float(xp.mean(term))
     return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))

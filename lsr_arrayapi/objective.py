@@ -42,7 +42,11 @@ class Objective:
         return grad / self.n if self.weights is None else self.weights * grad
 
     def sample_curvature(self, eta: Any) -> Any:
-        """``d^2 value / d eta^2`` (n,): the family's ``curvature(eta)`` times the weights.
+        """``d^2 value / d eta^2`` (n,): :meth:`curvature` times the weights."""
+        return self.sample_weights() * self.curvature(eta)
+
+    def curvature(self, eta: Any) -> Any:
+        """The family's ``curvature(eta)`` ``(n,)``, unweighted.
 
         A family without ``curvature`` gets its ``curvature_bound`` (or 1): a
         positive weight that keeps Newton-type directions descent directions.
@@ -54,7 +58,7 @@ class Objective:
             h = None
         if h is None:
             h = self.xp.ones_like(eta) * (getattr(self.family, "curvature_bound", None) or 1.0)
-        return self.sample_weights() * h
+        return h
 
     def sample_weights(self) -> Any:
         """The weights ``w_i`` (summing to 1) of the data loss, ``(n,)``."""

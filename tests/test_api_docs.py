@@ -60,7 +60,8 @@ def _quiet_griffe(caplog):
 
 def test_the_estimators_are_found():
     assert {cls.__name__ for cls in ESTIMATORS} == {
-        "LSRClassifier", "LSRPoissonRegressor", "LSRRegressor", "LSRTensorGLM",
+        "LSRClassifier", "LSRGammaRegressor", "LSRPoissonRegressor", "LSRRegressor",
+        "LSRTensorGLM",
     }  # fmt: skip
 
 

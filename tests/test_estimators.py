@@ -10,7 +10,13 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from lsr_arrayapi.data.datasets import make_lsr_problem
-from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor, LSRTensorGLM
+from lsr_arrayapi.estimators import (
+    LSRClassifier,
+    LSRGammaRegressor,
+    LSRPoissonRegressor,
+    LSRRegressor,
+    LSRTensorGLM,
+)
 from lsr_arrayapi.metrics import nee
 
 SMALL = {"sample_shape": (6, 7, 8), "ranks": (2, 2, 2)}
@@ -69,6 +75,24 @@ def test_poisson_regressor_beats_the_null_model():
     model = LSRPoissonRegressor(ranks=2, random_state=0).fit(p.X, p.y)
     assert model.score(p.X, p.y) > 0.3
     assert np.all(np.asarray(model.predict(p.X)) > 0)
+
+
+def test_gamma_regressor_recovers_the_coefficient_of_a_truth_started_fit():
+    """Cold start against a fit started at the truth, both to convergence (S = 2):
+    the same accuracy; D^2 well above the null model's 0; y <= 0 rejected."""
+    p = make_lsr_problem(1500, family="gamma", separation_rank=2, noise=0.5, random_state=3,
+                         **SMALL)  # fmt: skip
+    model = LSRGammaRegressor(ranks=2, separation_rank=2, random_state=0).fit(p.X, p.y)
+    truth = {"core": p.core, "factors": p.factors}
+    reference = LSRGammaRegressor(ranks=2, separation_rank=2, init=truth, tol=1e-9,
+                                  max_iter=2000).fit(p.X, p.y)  # fmt: skip
+    assert nee(model.coef_, p.coef) <= 1.05 * nee(reference.coef_, p.coef)
+    assert model.score(p.X, p.y) > 0.5
+    assert np.all(np.asarray(model.predict(p.X)) > 0)
+    general = LSRTensorGLM(family="gamma", ranks=2, separation_rank=2, random_state=0)
+    np.testing.assert_allclose(general.fit(p.X, p.y).coef_, model.coef_)
+    with pytest.raises(ValueError, match="positive"):
+        model.fit(p.X, np.where(np.asarray(p.y) > 1, p.y, 0.0))
 
 
 def test_general_glm_matches_the_specialized_estimator():

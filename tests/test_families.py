@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lsr_arrayapi.families import Gaussian, Logistic, Poisson
+from lsr_arrayapi.families import Gamma, Gaussian, Logistic, Poisson
 
-FAMILIES = [Gaussian(), Logistic(), Poisson()]
+FAMILIES = [Gaussian(), Logistic(), Poisson(), Gamma()]
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
@@ -47,8 +47,35 @@ def test_logistic_mean_matches_sigmoid_and_saturates():
         (Poisson(), [1.0, -1.0], "non-negative"),
         (Poisson(), [1.0, 0.5], "integer"),
         (Gaussian(), [1.0, np.nan], "NaN"),
+        (Gamma(), [1.0, 0.0], "positive"),
+        (Gamma(), [1.0, -2.0], "positive"),
+        (Gamma(), [1.0, np.inf], "infinite"),
     ],
 )
 def test_validate_rejects_responses_outside_support(family, y, message):
     with pytest.raises(ValueError, match=message):
         family.validate(np.asarray(y))
+
+
+def test_gamma_expected_curvature_and_profiled_likelihood():
+    """The curvature is the expectation of the observed one (y / mu), and the
+    log-likelihood is scipy's gamma log-density at the maximum-likelihood shape
+    (less the model-free sum of log y)."""
+    from scipy import optimize, stats
+
+    family = Gamma()
+    rng = np.random.default_rng(0)
+    eta = rng.normal(size=20000)
+    y = family.sample(eta, rng, 0.5)
+    assert np.mean(y * np.exp(-eta)) == pytest.approx(1.0, abs=0.02)
+    np.testing.assert_array_equal(family.curvature(eta), np.ones_like(eta))
+    mu = np.exp(eta)
+
+    def minus_loglik(log_shape):
+        shape = np.exp(log_shape)
+        return -np.sum(stats.gamma.logpdf(y, shape, scale=mu / shape))
+
+    best = optimize.minimize_scalar(minus_loglik, bounds=(-5, 10), method="bounded")
+    expected = -best.fun + np.sum(np.log(y))
+    assert family.log_likelihood(eta, y) == pytest.approx(expected, rel=1e-7)
+    assert 1 / np.exp(best.x) == pytest.approx(0.25, rel=0.05)  # shape 1 / noise^2

@@ -25,6 +25,7 @@ from sklearn.exceptions import NotFittedError
 
 from lsr_arrayapi import (
     LSRClassifier,
+    LSRGammaRegressor,
     LSRPoissonRegressor,
     LSRRegressor,
     LSRTensorGLM,
@@ -78,12 +79,13 @@ def problems(draw: Any) -> dict[str, Any]:
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     scale = 10.0 ** draw(st.integers(-3, 3))
     X = rng.standard_normal((n, *shape)) * scale
-    family = draw(st.sampled_from(["gaussian", "logistic", "poisson"]))
+    family = draw(st.sampled_from(["gaussian", "logistic", "poisson", "gamma"]))
     eta = X.reshape(n, -1)[:, 0] / scale
     y = {
         "gaussian": eta * scale + rng.standard_normal(n),
         "logistic": (eta > 0).astype(float),
         "poisson": rng.poisson(np.exp(np.clip(eta, -2, 2))).astype(float),
+        "gamma": rng.gamma(2.0, np.exp(np.clip(eta, -2, 2)) / 2.0),
     }[family]
     if draw(st.booleans()):  # one int for every mode: at most the smallest rank drawn
         ranks = (min(ranks),) * K
@@ -213,7 +215,7 @@ def test_fit_lsr_raises_documented_errors_or_returns_a_finite_descent(problem, f
     _assert_fit(fit, fault, problem["dtype"])
 
 
-ESTIMATORS = [LSRRegressor, LSRClassifier, LSRPoissonRegressor, LSRTensorGLM]
+ESTIMATORS = [LSRRegressor, LSRClassifier, LSRPoissonRegressor, LSRGammaRegressor, LSRTensorGLM]
 ESTIMATOR_PARAMETERS = [p for p in PARAMETERS if p not in ("family", "callback")]
 
 
@@ -233,7 +235,8 @@ def test_estimators_validate_fit_predict_and_score(problem, fault, estimator, la
     data = _place(problem, fault)
     options = _with_fault({k: v for k, v in problem["options"].items() if k != "family"}, fault)
     y = data["y"]
-    family = {LSRClassifier: "logistic", LSRPoissonRegressor: "poisson"}.get(estimator)
+    family = {LSRClassifier: "logistic", LSRPoissonRegressor: "poisson",
+              LSRGammaRegressor: "gamma"}.get(estimator)  # fmt: skip
     if family and not (fault and fault[1] == "y"):
         y = _target(problem, family, labels)
     model = estimator(**options)
@@ -265,10 +268,12 @@ def test_estimators_validate_fit_predict_and_score(problem, fault, estimator, la
 
 
 def _target(problem: dict[str, Any], family: str, labels: str) -> Any:
-    """The response for a classifier (labels of the drawn kind) or a Poisson regressor."""
+    """The response for a classifier (labels of the drawn kind), a Poisson or a gamma regressor."""
     y = problem["y"]
     if family == "poisson":
         return np.round(np.abs(y))
+    if family == "gamma":
+        return np.abs(y) + 0.1
     codes = (y > np.median(y)).astype(int)
     if codes.min() == codes.max():
         codes[0] = 1 - codes[0]

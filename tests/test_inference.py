@@ -33,19 +33,20 @@ def fitted(family: str = "gaussian", S: int = 1, n: int = 300, ranks=(2, 2, 2), 
     return model, p
 
 
-@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson"])
+@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson", "gamma"])
 def test_full_rank_model_has_the_glm_standard_errors(family):
     """Ranks equal to the dimensions: the model is an ordinary GLM, whose errors are
-    ``sqrt(diag((Z^T W Z)^{-1}) phi)`` on the design Z = [X_flat, 1]."""
+    ``sqrt(diag((Z^T W Z)^{-1}) phi)`` on the design Z = [X_flat, 1], with Pearson's
+    dispersion for the families that have one."""
     model, p = fitted(family, n=400, ranks=SHAPE)
     X, y = np.asarray(p.X), np.asarray(p.y)
     Z = np.concatenate([X.reshape(len(y), -1), np.ones((len(y), 1))], axis=1)
     eta = Z[:, :-1] @ model.coef_.ravel() + model.intercept_
-    weight = {"gaussian": np.ones_like(eta), "logistic": None, "poisson": np.exp(eta)}[family]
-    if weight is None:
-        mu = 1 / (1 + np.exp(-eta))
-        weight = mu * (1 - mu)
-    phi = np.sum((y - eta) ** 2) / (len(y) - Z.shape[1]) if family == "gaussian" else 1.0
+    mu = {"gaussian": eta, "logistic": 1 / (1 + np.exp(-eta))}.get(family, np.exp(eta))
+    weight = {"gaussian": 1.0, "logistic": mu * (1 - mu), "poisson": mu, "gamma": 1.0}[family]
+    weight = np.broadcast_to(weight, eta.shape)
+    pearson = {"gaussian": (y - mu) ** 2, "gamma": (y - mu) ** 2 / mu**2}
+    phi = np.sum(pearson[family]) / (len(y) - Z.shape[1]) if family in pearson else 1.0
     expected = np.sqrt(np.diag(np.linalg.inv(Z.T @ (weight[:, None] * Z))) * phi)[:-1]
     np.testing.assert_allclose(model.coef_stderr(X, y).ravel(), expected, rtol=1e-6)
 

@@ -56,7 +56,7 @@ def test_noiseless_s2_recovery_from_warm_start(backend_name):
     assert nee(fit.coef, p.coef) < 1e-3
 
 
-@pytest.mark.parametrize("family, n", [("logistic", 3000), ("poisson", 1500)])
+@pytest.mark.parametrize("family, n", [("logistic", 3000), ("poisson", 1500), ("gamma", 1500)])
 def test_glm_default_start_reaches_truth_started_accuracy(family, n):
     p = make_lsr_problem(n, family=family, separation_rank=1, random_state=2, **SMALL)
     with warnings.catch_warnings():
@@ -216,7 +216,7 @@ def test_lbfgs_schedule_recovers_and_never_increases_the_loss(backend_name):
             assert orthonormality_error(backend.to_numpy(W)) < 1e-12
 
 
-@pytest.mark.parametrize("family, n", [("logistic", 3000), ("poisson", 1500)])
+@pytest.mark.parametrize("family, n", [("logistic", 3000), ("poisson", 1500), ("gamma", 1500)])
 def test_lbfgs_reaches_the_same_fit_as_gauss_seidel(family, n):
     p = make_lsr_problem(n, family=family, separation_rank=2, random_state=14, **SMALL)
     start = fit_lsr(p.X, p.y, ranks=2, separation_rank=2, family=family, max_iter=0, random_state=0)

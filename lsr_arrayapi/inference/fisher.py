@@ -12,8 +12,9 @@ Fisher information on these coordinates,
     I = n (X J)^T diag(w_i h_i) (X J) / phi + n alpha J^T J / phi,
 
 (``h_i`` the family's curvature at the fit, ``w_i`` the sample weights
-summing to 1, ``phi`` the dispersion: the residual variance with
-``n - p`` degrees of freedom for a Gaussian, 1 otherwise) is ``(q, q)``, of
+summing to 1, ``phi`` the dispersion: Pearson's estimate with ``n - p``
+degrees of freedom for a family with a dispersion parameter -- the residual
+variance for a Gaussian -- and 1 otherwise) is ``(q, q)``, of
 rank ``p``.  The delta method gives ``Var(B_j) = (J I^+ J^T)_jj``, with
 ``I^+`` the pseudo-inverse on its ``p`` largest eigenvalues (after a
 diagonal scaling that makes the blocks comparable); a ``D x D`` matrix is
@@ -242,14 +243,17 @@ def fisher_stderr(
 
 
 def _dispersion(family: Any, objective: Objective, eta: Any, n: int, p: int) -> float:
-    """The residual variance ``n sum w_i r_i^2 / (n - p)`` for a family with a scale; else 1."""
+    """Pearson's estimate ``n sum_i w_i g_i^2 / h_i / (n - p)`` for a family with a
+    dispersion parameter (``g``, ``h`` the loss's slope and curvature in eta: for a
+    Gaussian the residual variance, for a gamma ``(y - mu)^2 / mu^2``); else 1."""
     if not getattr(family, "dispersion_parameters", 0):
         return 1.0
     if n <= p:
         return math.inf
     xp = objective.xp
-    residual = objective.sample_weights() * (objective.y - eta) ** 2
-    return float(n * xp.sum(residual)) / (n - p)
+    slope = family.grad(eta, objective.y)
+    pearson = objective.sample_weights() * slope**2 / objective.curvature(eta)
+    return float(n * xp.sum(pearson)) / (n - p)
 
 
 def _delta_method_stderr(information: Any, directions: Any, p: int, shape: Sequence[int]) -> Any:
