@@ -63,8 +63,8 @@ def encode_host_labels(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Host label encoding for labels that are not numeric (strings, objects).
 
-    Returns ``(classes, codes)`` with codes in {0, 1} (float64); ``classes``
-    (from ``fit``) fixes the two classes, else they are the sorted distinct labels.
+    Returns ``(classes, codes)`` with codes in {0, ..., C - 1} (float64); ``classes``
+    (from ``fit``) fixes the classes, else they are the sorted distinct labels.
     """
     if labels.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {labels.shape}")
@@ -80,13 +80,13 @@ def encode_host_labels(
         except TypeError as exc:
             kinds = sorted({type(v).__name__ for v in labels})
             raise ValueError(f"y mixes labels of types {kinds} that cannot be ordered") from exc
-        if classes.size != 2:
+        if classes.size < 2:
             raise ValueError(
-                f"LSRClassifier is a binary classifier; y has {classes.size} class(es): {classes.tolist()[:10]}"
+                f"LSRClassifier needs at least two classes; y has {classes.size} class(es): {classes.tolist()[:10]}"
             )
     unknown = ~np.isin(labels, classes)
     if unknown.any():
         raise ValueError(
             f"y has labels not seen in fit: {list(dict.fromkeys(labels[unknown].tolist()))[:10]}"
         )
-    return classes, (labels == classes[1]).astype(np.float64)
+    return classes, np.searchsorted(classes, labels).astype(np.float64)

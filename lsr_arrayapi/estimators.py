@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from lsr_arrayapi._backends import RandomState, to_host
 from lsr_arrayapi._namespace import array_namespace, follow
-from lsr_arrayapi.data.labels import encode_binary_labels, is_numeric_labels
+from lsr_arrayapi.data.labels import encode_labels, is_numeric_labels
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.inference.bootstrap import bootstrap_coefs, percentile_interval
 from lsr_arrayapi.inference.fisher import fisher_stderr, wald_multiplier
@@ -25,7 +25,13 @@ from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.parameters import PARAMETER_CONSTRAINTS, check_parameters
 from lsr_arrayapi.plugins.instances import make_family
 from lsr_arrayapi.starts.lack_of_fit import model_dimension
-from lsr_arrayapi.validation import check_design, check_sample_weight, check_X, check_y
+from lsr_arrayapi.validation import (
+    check_design,
+    check_prediction_covariates,
+    check_sample_weight,
+    check_X,
+    check_y,
+)
 
 #: The constructor parameters and fitted attributes every estimator shares (numpydoc).
 _SHARED_PARAMETERS = """\
@@ -158,7 +164,7 @@ class _LSRBase(BaseEstimator):
     def _encode_target(self, y: Any, X: Any, xp: Any) -> Any:
         return y
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _LSRBase:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, covariates: Any = None) -> _LSRBase:
         """Fit the model; fitted arrays live in X's namespace and on its device.
 
         Parameters
@@ -167,9 +173,15 @@ class _LSRBase(BaseEstimator):
             Samples, K >= 2: any array-API array, a Dask array chunked along
             the samples, or a :class:`~lsr_arrayapi.data.design.Design`.
         y : array-like of shape (n,)
-            Responses (any two labels for the classifier); moved to X's namespace.
+            Responses (class labels for the classifier); moved to X's namespace.
         sample_weight : array-like of shape (n,) or None, default=None
             Non-negative weights of the samples' losses (None: equal weights).
+        covariates : array-like of shape (n, p) or None, default=None
+            Vector covariates Z beside the tensor (age, sex, site), unpenalized:
+            ``eta_i = <X_i, B> + Z_i gamma + b_0``; pass the same columns to
+            ``predict`` and ``score``.  With scikit-learn's metadata routing
+            (``set_fit_request(covariates=True)``) cross-validation splits them
+            with the samples.
 
         Returns
         -------
@@ -196,6 +208,7 @@ class _LSRBase(BaseEstimator):
             alpha=self.alpha,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
+            covariates=covariates,
             init=self.init,
             n_init=self.n_init,
             schedule=self.schedule,
@@ -207,17 +220,28 @@ class _LSRBase(BaseEstimator):
         self.factors_ = result.factors
         self.coef_ = result.coef
         self.intercept_ = result.intercept
+        self.covariate_coef_ = result.covariate_coef
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.solver_ = result.solver
         ranks, S = tuple(int(r) for r in result.core.shape), len(result.factors)
-        self.n_params_ = model_dimension(design.sample_shape, ranks, S) + int(self.fit_intercept)
+        shape = tuple(int(f.shape[0]) for f in result.factors[0])  # (m, d) for m predictors
+        p = 0 if result.covariate_coef is None else int(result.covariate_coef.shape[0])
+        intercepts = int(self.fit_intercept) * (
+            ranks[0] if len(shape) > len(design.sample_shape) else 1
+        )
+        self.n_params_ = model_dimension(shape, ranks, S) + intercepts + p
         self.history_ = result.history
         self.sample_shape_ = design.sample_shape
         return self
 
-    def decision_function(self, X: Any) -> Any:
-        """The linear predictor ``<X_i, B> + b_0``, shape (n,), in X's namespace."""
+    def decision_function(self, X: Any, covariates: Any = None) -> Any:
+        """The linear predictor ``<X_i, B> + Z_i gamma + b_0``, shape (n,), in X's namespace
+        (``covariates`` Z ``(n, p)``: the columns the model was fitted with, or None)."""
+        return self._eta(X, covariates)
+
+    def _eta(self, X: Any, covariates: Any = None) -> Any:
+        """The family's linear predictor: ``(n,)``, or ``(n, m)`` for m stacked tensors."""
         check_is_fitted(self, "coef_")
         xp, X = check_X(X, for_fit=False)
         if tuple(X.shape[1:]) != self.sample_shape_:
@@ -225,10 +249,19 @@ class _LSRBase(BaseEstimator):
                 f"X has sample shape {tuple(X.shape[1:])}, but the model was fitted on {self.sample_shape_}"
             )
         coef = follow(self.coef_, X, xp=xp, dtype=X.dtype)
-        return xp.tensordot(X, coef, axes=coef.ndim) + self.intercept_
+        if coef.ndim == X.ndim - 1:
+            eta = xp.tensordot(X, coef, axes=coef.ndim) + self.intercept_
+        else:  # (m, d): one predictor per stacked tensor
+            modes = list(range(1, X.ndim))
+            eta = xp.tensordot(X, coef, axes=(modes, [k + 1 for k in range(len(modes))]))
+            eta = eta + follow(self.intercept_, X, xp=xp, dtype=X.dtype)
+        Z = check_prediction_covariates(covariates, self.covariate_coef_, X, xp=xp)
+        if Z is None:
+            return eta
+        return eta + xp.matmul(Z, follow(self.covariate_coef_, X, xp=xp, dtype=X.dtype))
 
-    def _predict_mean(self, X: Any) -> Any:
-        eta = self.decision_function(X)  # checks the fit first
+    def _predict_mean(self, X: Any, covariates: Any = None) -> Any:
+        eta = self._eta(X, covariates)  # checks the fit first
         return self.family_.mean(eta)
 
     def _responses(self, y: Any, eta: Any, xp: Any) -> Any:
@@ -237,11 +270,11 @@ class _LSRBase(BaseEstimator):
         self.family_.validate(y)
         return y
 
-    def log_likelihood(self, X: Any, y: Any) -> float:
+    def log_likelihood(self, X: Any, y: Any, covariates: Any = None) -> float:
         """Log-likelihood of ``(X, y)`` under the fitted model, up to terms free of the model
         (a Gaussian's variance profiled out); ``-n`` times the family's mean loss for a
         family without ``log_likelihood``."""
-        eta = self.decision_function(X)
+        eta = self._eta(X, covariates)
         y = self._responses(y, eta, array_namespace(eta))
         if callable(getattr(self.family_, "log_likelihood", None)):
             return float(self.family_.log_likelihood(eta, y))
@@ -251,22 +284,26 @@ class _LSRBase(BaseEstimator):
         check_is_fitted(self, "n_params_")
         return self.n_params_ + int(getattr(self.family_, "dispersion_parameters", 0))
 
-    def aic(self, X: Any, y: Any) -> float:
+    def aic(self, X: Any, y: Any, covariates: Any = None) -> float:
         """Akaike's criterion ``-2 log L + 2 k`` on ``(X, y)`` (lower is better); ``k`` is
         ``n_params_`` plus the family's own parameters (a Gaussian's variance)."""
-        return -2.0 * self.log_likelihood(X, y) + 2.0 * self._criterion_parameters()
+        return -2.0 * self.log_likelihood(X, y, covariates) + 2.0 * self._criterion_parameters()
 
-    def bic(self, X: Any, y: Any) -> float:
+    def bic(self, X: Any, y: Any, covariates: Any = None) -> float:
         """The Bayesian criterion ``-2 log L + k log n`` on ``(X, y)`` (lower is better);
         ``k`` as in :meth:`aic`."""
         n = int(X.shape[0])
-        return -2.0 * self.log_likelihood(X, y) + math.log(n) * self._criterion_parameters()
+        return (
+            -2.0 * self.log_likelihood(X, y, covariates)
+            + math.log(n) * self._criterion_parameters()
+        )
 
     def coef_stderr(
         self,
         X: Any,
         y: Any,
         sample_weight: Any = None,
+        covariates: Any = None,
         *,
         method: str = "fisher",
         n_boot: int = 200,
@@ -283,6 +320,8 @@ class _LSRBase(BaseEstimator):
             Their responses.
         sample_weight : array-like of shape (n,) or None, default=None
             The fit's sample weights.
+        covariates : array-like of shape (n, p) or None, default=None
+            The fit's covariates.
         method : {"fisher", "bootstrap"}, default="fisher"
             ``"fisher"``: the observed information on the model's own
             coordinates mapped to B by the delta method
@@ -303,15 +342,16 @@ class _LSRBase(BaseEstimator):
             ``inf`` where the data do not determine an entry.
         """
         if _check_inference(method, 0.05, n_boot) == "bootstrap":
-            coefs = self._bootstrap(X, y, sample_weight, n_boot, n_jobs, random_state)
+            coefs = self._bootstrap(X, y, sample_weight, covariates, n_boot, n_jobs, random_state)
             return array_namespace(coefs).std(coefs, axis=0, correction=1)
-        return self._fisher(X, y, sample_weight)[0]
+        return self._fisher(X, y, sample_weight, covariates)[0]
 
     def coef_interval(
         self,
         X: Any,
         y: Any,
         sample_weight: Any = None,
+        covariates: Any = None,
         *,
         alpha: float = 0.05,
         method: str = "fisher",
@@ -335,6 +375,8 @@ class _LSRBase(BaseEstimator):
             Their responses.
         sample_weight : array-like of shape (n,) or None, default=None
             The fit's sample weights.
+        covariates : array-like of shape (n, p) or None, default=None
+            The fit's covariates.
         alpha : float, default=0.05
             One minus the confidence level (not the ridge penalty).
         method : {"fisher", "bootstrap"}, default="fisher"
@@ -352,21 +394,29 @@ class _LSRBase(BaseEstimator):
             The interval's ends, in ``coef_``'s namespace and device.
         """
         if _check_inference(method, alpha, n_boot) == "bootstrap":
-            coefs = self._bootstrap(X, y, sample_weight, n_boot, n_jobs, random_state)
+            coefs = self._bootstrap(X, y, sample_weight, covariates, n_boot, n_jobs, random_state)
             return percentile_interval(coefs, alpha)
-        stderr, dof = self._fisher(X, y, sample_weight)
+        stderr, dof = self._fisher(X, y, sample_weight, covariates)
         estimated = bool(getattr(self.family_, "dispersion_parameters", 0))
         half = wald_multiplier(alpha, dof if estimated else None) * stderr
         return self.coef_ - half, self.coef_ + half
 
-    def _fisher(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, int]:
+    def _fisher(self, X: Any, y: Any, sample_weight: Any, covariates: Any) -> tuple[Any, int]:
         check_is_fitted(self, "coef_")
+        if self.coef_.ndim != len(self.sample_shape_):
+            raise NotImplementedError(
+                f"Fisher intervals for the {self.family_.name} family (several predictors per "
+                "sample) are not implemented; use method='bootstrap'"
+            )
         xp, design, like = check_design(X)
         if design.sample_shape != self.sample_shape_:
             raise ValueError(
                 f"X has sample shape {design.sample_shape}, but the model was fitted on {self.sample_shape_}"
             )
         eta = design.forward(follow(self.coef_, like, xp=xp, dtype=like.dtype)) + self.intercept_
+        Z = check_prediction_covariates(covariates, self.covariate_coef_, like, xp=xp)
+        if Z is not None:
+            eta = eta + xp.matmul(Z, follow(self.covariate_coef_, like, xp=xp, dtype=like.dtype))
         return fisher_stderr(
             design,
             self._responses(y, eta, xp),
@@ -377,10 +427,19 @@ class _LSRBase(BaseEstimator):
             fit_intercept=self.fit_intercept,
             alpha=self.alpha,
             weights=check_sample_weight(sample_weight, eta, xp=xp),
+            covariates=Z,
+            covariate_coef=None if Z is None else follow(self.covariate_coef_, like, xp=xp),
         )
 
     def _bootstrap(
-        self, X: Any, y: Any, sample_weight: Any, n_boot: int, n_jobs: Any, random_state: Any
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        covariates: Any,
+        n_boot: int,
+        n_jobs: Any,
+        random_state: Any,
     ) -> Any:
         check_is_fitted(self, "coef_")
         return bootstrap_coefs(
@@ -388,15 +447,18 @@ class _LSRBase(BaseEstimator):
             X,
             y,
             sample_weight=sample_weight,
+            covariates=covariates,
             n_boot=n_boot,
             n_jobs=n_jobs,
             random_state=random_state,
         )
 
-    def _score_inputs(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, Any, Any]:
+    def _score_inputs(
+        self, X: Any, y: Any, sample_weight: Any, covariates: Any = None
+    ) -> tuple[Any, Any, Any, Any]:
         """``(xp, eta, y, weight)`` for a score: y checked (1-D, length n, finite, in the
         family's support), weight normalized to sum 1 (None without sample_weight)."""
-        eta = self.decision_function(X)
+        eta = self._eta(X, covariates)
         xp = array_namespace(eta)
         y = self._responses(y, eta, xp)
         return xp, eta, y, check_sample_weight(sample_weight, eta, xp=xp)
@@ -452,16 +514,16 @@ class LSRTensorGLM(_LSRBase):
     def _family_spec(self) -> str | Any:
         return self.family
 
-    def predict(self, X: Any) -> Any:
+    def predict(self, X: Any, covariates: Any = None) -> Any:
         """The fitted mean ``mu(<X_i, B> + b_0)``, shape (n,)."""
-        return self._predict_mean(X)
+        return self._predict_mean(X, covariates)
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None, covariates: Any = None) -> float:
         """Mean log-likelihood per sample (up to the family's constants), higher is better.
 
         Weighted by ``sample_weight`` when given (the family needs ``pointwise_loss``).
         """
-        _, eta, y, weight = self._score_inputs(X, y, sample_weight)
+        _, eta, y, weight = self._score_inputs(X, y, sample_weight, covariates)
         return -float(Objective(self.family_, y, weight, 0.0).data_loss(eta))
 
 
@@ -473,105 +535,132 @@ class LSRRegressor(RegressorMixin, _LSRBase):
 
     _family = "gaussian"
 
-    def predict(self, X: Any) -> Any:
+    def predict(self, X: Any, covariates: Any = None) -> Any:
         """Predicted responses, shape (n,), in X's namespace."""
-        return self.decision_function(X)
+        return self.decision_function(X, covariates)
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None, covariates: Any = None) -> float:
         """Coefficient of determination R^2 (1 for a perfect fit of constant y, else 0 there)."""
-        xp, pred, y, weight = self._score_inputs(X, y, sample_weight)
+        xp, pred, y, weight = self._score_inputs(X, y, sample_weight, covariates)
         weight = _uniform(y, xp) if weight is None else weight
         mean = xp.sum(weight * y)
         residual = float(xp.sum(weight * (y - pred) ** 2))
         return _explained(residual, float(xp.sum(weight * (y - mean) ** 2)))
 
 
-class LSRPoissonRegressor(RegressorMixin, _LSRBase):
-    """Poisson tensor regression (log link) with an LSR coefficient.
+class _DevianceRegressor(RegressorMixin, _LSRBase):
+    """A log-link regressor: ``predict`` is the mean, ``score`` the deviance explained."""
 
-    ``predict`` returns the mean ``exp(<X_i, B> + b_0)``; ``score`` is the
-    fraction of deviance explained, D^2.
-    """
+    _deviance: Any = None  # mean deviance (y, mu, weight) -> float
 
-    _family = "poisson"
-
-    def predict(self, X: Any) -> Any:
+    def predict(self, X: Any, covariates: Any = None) -> Any:
         """Predicted means ``exp(eta)``, shape (n,)."""
-        return self._predict_mean(X)
+        return self._predict_mean(X, covariates)
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Fraction of Poisson deviance explained, D^2 (as scikit-learn's PoissonRegressor;
-        1 for a perfect fit of all-zero y, else 0 there)."""
-        xp, eta, y, weight = self._score_inputs(X, y, sample_weight)
+    def score(self, X: Any, y: Any, sample_weight: Any = None, covariates: Any = None) -> float:
+        """Fraction of deviance explained, D^2 (as scikit-learn's ``PoissonRegressor`` and
+        ``GammaRegressor``): 1 for a perfect fit, 0 for the mean of y (and 0 where y has
+        no spread unless the fit is perfect)."""
+        xp, eta, y, weight = self._score_inputs(X, y, sample_weight, covariates)
         mu = self.family_.mean(eta)
         weight = _uniform(y, xp) if weight is None else weight
         null = xp.sum(weight * y) * xp.ones_like(y)
-        return _explained(poisson_deviance(y, mu, weight), poisson_deviance(y, null, weight))
+        deviance = type(self)._deviance
+        return _explained(deviance(y, mu, weight), deviance(y, null, weight))
 
 
-class LSRGammaRegressor(RegressorMixin, _LSRBase):
+class LSRPoissonRegressor(_DevianceRegressor):
+    """Poisson tensor regression (log link) with an LSR coefficient.
+
+    ``predict`` returns the mean ``exp(<X_i, B> + b_0)``; ``score`` is the
+    fraction of Poisson deviance explained, D^2.
+    """
+
+    _family = "poisson"
+    _deviance = poisson_deviance
+
+
+class LSRGammaRegressor(_DevianceRegressor):
     """Gamma tensor regression (log link) for positive continuous outcomes.
 
     ``predict`` returns the mean ``exp(<X_i, B> + b_0)``; ``score`` is the
     fraction of gamma deviance explained, D^2 (as scikit-learn's
-    ``GammaRegressor``).  y must be positive.
+    ``GammaRegressor``), with the deviance ``2 mean(y / mu - log(y / mu) - 1)``.
+    y must be positive.
     """
 
     _family = "gamma"
-
-    def predict(self, X: Any) -> Any:
-        """Predicted means ``exp(eta)``, shape (n,)."""
-        return self._predict_mean(X)
-
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Fraction of gamma deviance explained, D^2 (1 for a perfect fit, 0 for the
-        mean of y; the deviance is ``2 mean(y / mu - log(y / mu) - 1)``)."""
-        xp, eta, y, weight = self._score_inputs(X, y, sample_weight)
-        mu = self.family_.mean(eta)
-        weight = _uniform(y, xp) if weight is None else weight
-        null = xp.sum(weight * y) * xp.ones_like(y)
-        return _explained(gamma_deviance(y, mu, weight), gamma_deviance(y, null, weight))
+    _deviance = gamma_deviance
 
 
 class LSRClassifier(ClassifierMixin, _LSRBase):
-    """Binary tensor logistic regression with an LSR coefficient.
+    """Tensor logistic regression with LSR coefficients: binary, or multinomial for C >= 3.
 
-    Any two labels work (numbers, booleans, strings); ``classes_`` holds them
-    sorted, and ``predict_proba[:, 1]`` is the probability of ``classes_[1]``.
+    Any labels work (numbers, booleans, strings); ``classes_`` holds them
+    sorted.  Two classes: logistic, ``coef_`` of shape d and
+    ``predict_proba[:, 1]`` the probability of ``classes_[1]``.  C >= 3
+    classes: the multinomial (softmax) family with ``classes_[0]`` as the
+    reference; ``coef_`` ``(C - 1, d_1, ..., d_K)`` holds the log-odds
+    tensors of the other classes, which share the factor matrices (an LSR
+    tensor of order K + 1 whose class mode has full rank), and
+    ``intercept_`` ``(C - 1,)``.
     """
 
     _family = "logistic"
 
+    def _family_spec(self) -> str | Any:
+        """Logistic for two classes, multinomial (softmax) for more."""
+        return "logistic" if int(self.classes_.shape[0]) == 2 else "multinomial"
+
     def _encode_target(self, y: Any, X: Any, xp: Any) -> Any:
-        self.classes_, codes = encode_binary_labels(y, X, xp=xp)
+        self.classes_, codes = encode_labels(y, X, xp=xp)
         return codes
 
     def _responses(self, y: Any, eta: Any, xp: Any) -> Any:
-        _, codes = encode_binary_labels(y, eta, xp=xp, classes=self.classes_)
+        _, codes = encode_labels(y, eta, xp=xp, classes=self.classes_)
         return codes
 
-    def predict_proba(self, X: Any) -> Any:
-        """Class probabilities, shape (n, 2), columns in the order of ``classes_``."""
-        p = self._predict_mean(X)
+    def decision_function(self, X: Any, covariates: Any = None) -> Any:
+        """Two classes: the log-odds of ``classes_[1]``, shape (n,).  C >= 3 classes: the
+        log-odds of every class against ``classes_[0]``, shape (n, C) (column 0 is 0)."""
+        eta = self._eta(X, covariates)
+        if eta.ndim == 1:
+            return eta
+        xp = array_namespace(eta)
+        return xp.concat([xp.zeros_like(eta[:, :1]), eta], axis=1)
+
+    def predict_proba(self, X: Any, covariates: Any = None) -> Any:
+        """Class probabilities, shape (n, C), columns in the order of ``classes_``."""
+        p = self._predict_mean(X, covariates)
+        if p.ndim == 2:  # the multinomial family's mean is the probabilities already
+            return p
         xp = array_namespace(p)
         return xp.stack([1.0 - p, p], axis=1)
 
-    def predict(self, X: Any) -> Any:
-        """Predicted labels (``classes_[1]`` where its probability exceeds 1/2), in X's
-        namespace for numeric and boolean classes, NumPy for other labels."""
-        eta = self.decision_function(X)
-        xp = array_namespace(eta)
-        index = xp.astype(eta > 0, xp.int64)
+    def _class_index(self, X: Any, covariates: Any) -> Any:
+        """The predicted class codes ``(n,)`` (int64)."""
+        scores = self.decision_function(X, covariates)
+        xp = array_namespace(scores)
+        if scores.ndim == 2:
+            return xp.astype(xp.argmax(scores, axis=1), xp.int64)
+        return xp.astype(scores > 0, xp.int64)
+
+    def predict(self, X: Any, covariates: Any = None) -> Any:
+        """Predicted labels (the class of highest probability), in X's namespace for
+        numeric and boolean classes, NumPy for other labels."""
+        index = self._class_index(X, covariates)
+        xp = array_namespace(index)
         if is_numeric_labels(self.classes_):
-            return xp.take(follow(self.classes_, eta, xp=xp), index)
+            return xp.take(follow(self.classes_, index, xp=xp), index)
         return self.classes_[to_host(index)]
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None, covariates: Any = None) -> float:
         """Mean accuracy (weighted when ``sample_weight`` is given)."""
-        eta = self.decision_function(X)
+        index = self._class_index(X, covariates)
+        eta = self._eta(X, covariates)
         xp = array_namespace(eta)
         codes = self._responses(y, eta, xp)
-        hits = xp.astype((eta > 0) == (codes > 0.5), eta.dtype)
+        hits = xp.astype(xp.astype(index, codes.dtype) == codes, eta.dtype)
         weight = check_sample_weight(sample_weight, eta, xp=xp)
         weight = _uniform(hits, xp) if weight is None else weight
         # a ratio of two sums in the same order: at most 1 in any precision

@@ -43,6 +43,7 @@ def fit_lsr(
     alpha: float = 0.0,
     fit_intercept: bool = False,
     sample_weight: Any = None,
+    covariates: Any = None,
     init: str | Any = "lift",
     n_init: int = 2,
     schedule: str | Any = "auto",
@@ -88,6 +89,11 @@ def fit_lsr(
         Fit an intercept ``b_0`` (the paper's model has none; the estimators fit one).
     sample_weight : array-like of shape (n,) or None, default=None
         Non-negative weights of the samples' losses (None: equal weights).
+    covariates : array-like of shape (n, p) or None, default=None
+        Vector covariates Z beside the tensor, unpenalized:
+        ``eta_i = <X_i, B> + Z_i gamma + b_0`` (moved to X's namespace; full
+        column rank with the intercept, p < n).  The fit's ``covariate_coef``
+        holds gamma.
     init : str or Start or mapping or LSRFit, default="lift"
         Start: a registered name -- ``"lift"`` (the cold start, see
         :mod:`lsr_arrayapi.starts.lift`; ``Lift(core_restarts=...)`` changes its budgets),
@@ -132,6 +138,7 @@ def fit_lsr(
         X,
         y,
         sample_weight=sample_weight,
+        covariates=covariates,
         init=init,
         ranks=ranks,
         separation_rank=separation_rank,
@@ -154,8 +161,7 @@ def fit_lsr(
     max_iter, tol, lr, alpha, n_init = (
         checked.options[k] for k in ("max_iter", "tol", "lr", "alpha", "n_init")
     )
-    family_obj, solver = checked.family, checked.solver
-    family_obj.validate(y)
+    family_obj, solver = checked.family, checked.solver  # y is checked against the family
     check_magnitudes(design, y, xp=xp)
     _warn_if_underdetermined(design.n_samples, sample_shape, ranks, int(separation_rank), alpha)
     rng = host_rng(random_state)
@@ -181,6 +187,7 @@ def fit_lsr(
             tol=tol,
             lr=lr,
             fit_intercept=fit_intercept,
+            covariates=checked.covariates,
             callback=stop.callback,
             verbose=verbose,
             started=started,
@@ -191,7 +198,9 @@ def fit_lsr(
 
     with numerical_faults_translated("fit_lsr"):
         try:
-            problem = StartProblem(design, objective, ranks, S, rng, fit_intercept, n_init)
+            problem = StartProblem(
+                design, objective, ranks, S, rng, fit_intercept, n_init, checked.covariates
+            )
             fit = start.fit(run, problem)
         except _Stopped as stopped:  # the user's callback ends the whole fit
             fit = stopped.fit

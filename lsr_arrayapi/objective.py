@@ -1,7 +1,8 @@
 """The penalized GLM objective along the solver's path, and its exact 1-D line search.
 
 ``value = sum_i w_i loss_i(eta_i) + alpha/2 ||B||_F^2`` with ``w_i = 1/n`` unless
-sample weights are given.  Moving B linearly (the core, the intercept) moves eta
+sample weights are given; ``eta`` is ``(n,)``, or ``(n, m)`` for a family with m
+linear predictors per sample (the multinomial).  Moving B linearly (the core, the intercept) moves eta
 linearly, so a line search costs O(n) per trial and no pass over X.
 """
 
@@ -39,11 +40,12 @@ class Objective:
     def sample_gradient(self, eta: Any) -> Any:
         """``d value / d eta`` (n,): the weights ``r_i`` of the residual tensor ``sum_i r_i X_i``."""
         grad = self.family.grad(eta, self.y)
-        return grad / self.n if self.weights is None else self.weights * grad
+        return grad / self.n if self.weights is None else _per_sample(self.weights, grad) * grad
 
     def sample_curvature(self, eta: Any) -> Any:
         """``d^2 value / d eta^2`` (n,): :meth:`curvature` times the weights."""
-        return self.sample_weights() * self.curvature(eta)
+        h = self.curvature(eta)
+        return _per_sample(self.sample_weights(), h) * h
 
     def curvature(self, eta: Any) -> Any:
         """The family's ``curvature(eta)`` ``(n,)``, unweighted.
@@ -128,3 +130,8 @@ class Objective:
                     s_lo *= 0.5
             side = moved
         return t
+
+
+def _per_sample(weights: Any, like: Any) -> Any:
+    """Weights ``(n,)`` shaped to multiply ``like``: ``(n, m)`` for m predictors per sample."""
+    return weights if like.ndim == 1 else weights[:, None]

@@ -18,7 +18,8 @@ class LSRFit:
     linear predictor ``<X_i, B> + b_0`` on the training samples ``(n,)`` (None
     when unknown), which lets the post-fit checks skip a pass over X;
     ``solver`` says which solver produced the fit, with its options (and the
-    update rule where it used one).
+    update rule where it used one); ``covariate_coef`` ``(p,)`` holds the
+    coefficients of the covariates Z (None for a fit without them).
     """
 
     core: Any
@@ -29,6 +30,7 @@ class LSRFit:
     history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "time": []})
     eta: Any = field(default=None, repr=False, compare=False)
     solver: str = field(default="", compare=False)
+    covariate_coef: Any = None
 
     @property
     def coef(self) -> Any:
@@ -44,5 +46,15 @@ class LSRFit:
             f"LSRFit(shape={shape}, ranks={tuple(int(r) for r in self.core.shape)}, "
             f"separation_rank={len(self.factors)}, n_iter={self.n_iter}, "
             f"converged={self.converged}, final_loss={losses[-1]:.6g}, "
-            f"intercept={float(self.intercept):.6g}, namespace={namespace})"
+            f"intercept={_number(self.intercept)}, namespace={namespace})"
         )
+
+
+def _number(value: Any) -> str:
+    """An intercept for the repr: a float, or the list of one per predictor."""
+    try:
+        return f"{float(value):.6g}"
+    except (TypeError, ValueError, RuntimeError):  # one per predictor
+        from lsr_arrayapi._backends import to_host
+
+        return str([round(float(v), 6) for v in to_host(value)])

@@ -10,6 +10,13 @@ poor start there (S = 2 truth of ranks 2, n = 1000: from the embedded rank-1
 fit the rank-2 fit ended at 3.1 times the cold fit's loss, and the BIC then
 chose the wrong model), and a new term cannot be embedded at all (the core is
 shared, so an added term changes B).
+
+The candidates are fitted to ``grid_tol`` (default 1e-4), looser than an
+estimator's default ``tol``: the criteria differ between candidates by
+several units of ``log n`` per parameter, far more than the loss moves
+after that point, while an over-parametrized candidate (S r_k near d_k)
+crawls along its flat directions for hundreds of iterations.  The chosen
+candidate is then refitted from its grid fit with the estimator's own ``tol``.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import array_api_extra as xpx
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 
@@ -38,6 +46,8 @@ def select_ranks(
     separation_ranks: Sequence[int] = (1,),
     criterion: str = "bic",
     cv: int = 5,
+    grid_tol: float | None = 1e-4,
+    covariates: Any = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
     """Fit every candidate ``(ranks, S)`` and return the best model and the table.
 
@@ -59,11 +69,17 @@ def select_ranks(
         Warm starts between ranks apply to S = 1 (see the module docstring).
     cv : int, default=5
         Folds for ``criterion="cv"``.
+    grid_tol : float or None, default=1e-4
+        The candidates' ``tol`` (the estimator's own when that is looser, or when
+        None); the chosen one is refitted from its grid fit with the estimator's ``tol``.
+    covariates : array-like of shape (n, p) or None, default=None
+        Covariates of every candidate (see the estimators' ``fit``); with
+        ``criterion="cv"`` they are split with the samples.
 
     Returns
     -------
     best : estimator
-        The chosen model, fitted on all of ``(X, y)``.
+        The chosen model, fitted on all of ``(X, y)`` to the estimator's ``tol``.
     table : list of dict
         One row per candidate, in the order fitted: ``ranks``, ``separation_rank``,
         ``n_params``, ``loss`` (the final training objective), ``criterion`` (the
@@ -72,6 +88,10 @@ def select_ranks(
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    if grid_tol is not None and not (isinstance(grid_tol, int | float) and grid_tol > 0):
+        raise ValueError(f"grid_tol must be a positive number or None, got {grid_tol!r}")
+    tol = estimator.get_params()["tol"]
+    loose = tol if grid_tol is None else max(tol, grid_tol)
     K = len(X.shape) - 1
     candidates = [(r,) * K if isinstance(r, int) else tuple(int(v) for v in r) for r in ranks]
     table: list[dict[str, Any]] = []
@@ -80,15 +100,15 @@ def select_ranks(
         previous = None
         for shape in candidates:
             began = time.perf_counter()
-            model = clone(estimator).set_params(ranks=shape, separation_rank=S)
+            model = clone(estimator).set_params(ranks=shape, separation_rank=S, tol=loose)
             if criterion == "cv":
-                value = -float(cross_val_score(model, X, y, cv=cv).mean())
-                model.fit(X, y)
+                value = -float(_cv_score(model, X, y, cv, covariates))
+                model.fit(X, y, covariates=covariates)
             else:
                 if S == 1 and previous is not None and _embeds(previous, shape):
                     model.set_params(init=embedded_start(previous, shape))
-                model.fit(X, y)
-                value = getattr(model, criterion)(X, y)
+                model.fit(X, y, covariates=covariates)
+                value = getattr(model, criterion)(X, y, covariates)
                 previous = model
             fitted.append(model)
             table.append(
@@ -101,8 +121,25 @@ def select_ranks(
                     "seconds": time.perf_counter() - began,
                 }
             )
-    best = min(range(len(table)), key=lambda i: table[i]["criterion"])
-    return fitted[best], table
+    best = fitted[min(range(len(table)), key=lambda i: table[i]["criterion"])]
+    if loose == tol:
+        return best, table
+    start = {
+        "core": best.core_,
+        "factors": best.factors_,
+        "intercept": best.intercept_,
+        "covariate_coef": best.covariate_coef_,
+    }
+    return clone(best).set_params(tol=tol, init=start).fit(X, y, covariates=covariates), table
+
+
+def _cv_score(model: Any, X: Any, y: Any, cv: int, covariates: Any) -> float:
+    """The mean cross-validated score; covariates are split with the samples (metadata routing)."""
+    if covariates is None:
+        return float(cross_val_score(model, X, y, cv=cv).mean())
+    with config_context(enable_metadata_routing=True):
+        routed = clone(model).set_fit_request(covariates=True).set_score_request(covariates=True)
+        return float(cross_val_score(routed, X, y, cv=cv, params={"covariates": covariates}).mean())
 
 
 def _embeds(model: Any, ranks: tuple[int, ...]) -> bool:
@@ -131,4 +168,9 @@ def embedded_start(model: Any, ranks: tuple[int, ...]) -> dict[str, Any]:
             )
             completed.append(qr_orthonormal(xp.concat([W, extra], axis=1)))
         factors.append(completed)
-    return {"core": core, "factors": factors, "intercept": model.intercept_}
+    return {
+        "core": core,
+        "factors": factors,
+        "intercept": model.intercept_,
+        "covariate_coef": model.covariate_coef_,
+    }

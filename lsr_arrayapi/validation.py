@@ -17,6 +17,7 @@ checks the data:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from array_api_compat import is_array_api_obj, is_dask_array, is_pydata_sparse_a
 
 from lsr_arrayapi._namespace import array_namespace, check_namespace, compute_dtype, device, follow
 from lsr_arrayapi.data.design import Design, InMemoryDesign
+from lsr_arrayapi.data.multi_output import MultiOutputDesign
 from lsr_arrayapi.exceptions import InvalidParameterError
 from lsr_arrayapi.parameters import check_parameters, check_sizes, check_solver_inputs
 from lsr_arrayapi.plugins.instances import make_family
@@ -184,6 +186,76 @@ def check_y(y: Any, X: Any, *, xp: Any) -> Any:
     return y
 
 
+def check_covariates(covariates: Any, X: Any, *, xp: Any, fit_intercept: bool) -> Any:
+    """Return the covariates Z ``(n, p)`` in X's namespace, dtype and device (or None).
+
+    Z must be 2-D with n rows and real, finite entries, with fewer columns than
+    samples, and of full column rank together with the intercept (a constant
+    column is collinear with it): the unpenalized linear part must be identified.
+    """
+    if covariates is None:
+        return None
+    Z = _follow_numbers(covariates, X, xp=xp, name="covariates")
+    if not xp.isdtype(Z.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"covariates must be real numbers, got dtype {Z.dtype}")
+    if Z.ndim != 2:
+        hint = "; for one covariate pass Z.reshape(-1, 1)" if Z.ndim == 1 else ""
+        raise ValueError(f"covariates must be 2-D (n, p), got shape {tuple(Z.shape)}{hint}")
+    n, p = int(Z.shape[0]), int(Z.shape[1])
+    if n != X.shape[0]:
+        raise ValueError(f"covariates have {n} rows but X has {X.shape[0]} samples")
+    if p == 0:
+        raise ValueError("covariates have no columns; pass covariates=None")
+    if p + int(fit_intercept) >= n:
+        raise ValueError(f"{p} covariates (and the intercept) need more than {n} samples")
+    Z = xp.astype(Z, X.dtype)
+    if not bool(xp.all(xp.isfinite(Z))):
+        raise ValueError("covariates contain NaN or infinite values")
+    _check_full_rank(Z, xp, fit_intercept)
+    return Z
+
+
+def check_prediction_covariates(covariates: Any, fitted: Any, X: Any, *, xp: Any) -> Any:
+    """Covariates for predicting with a model whose covariate coefficients are ``fitted``
+    ``(p,)`` (None: fitted without): Z ``(n, p)`` in X's namespace, or None."""
+    if fitted is None:
+        if covariates is not None:
+            raise ValueError("the model was fitted without covariates; pass covariates=None")
+        return None
+    p = int(fitted.shape[0])
+    if covariates is None:
+        raise ValueError(f"the model was fitted with {p} covariates; pass covariates= (n, {p})")
+    Z = xp.astype(_follow_numbers(covariates, X, xp=xp, name="covariates"), X.dtype)
+    if Z.ndim != 2 or tuple(Z.shape) != (X.shape[0], p):
+        raise ValueError(f"covariates must have shape ({X.shape[0]}, {p}), got {tuple(Z.shape)}")
+    if not bool(xp.all(xp.isfinite(Z))):
+        raise ValueError("covariates contain NaN or infinite values")
+    return Z
+
+
+def _check_full_rank(Z: Any, xp: Any, fit_intercept: bool) -> None:
+    """Raise ``ValueError`` when Z (centred, with an intercept) is rank-deficient."""
+    scale = xp.max(xp.abs(Z), axis=0)
+    scaled = Z / xp.where(scale > 0, scale, 1.0)
+    if fit_intercept:
+        scaled = scaled - xp.mean(scaled, axis=0)
+        constant = xp.max(xp.abs(scaled), axis=0) <= 1e3 * float(xp.finfo(Z.dtype).eps)
+        if bool(xp.any(constant)):
+            column = int(xp.argmax(xp.astype(constant, xp.int32)))
+            raise ValueError(
+                f"covariate column {column} is constant, so it is collinear with the "
+                "intercept; drop it or set fit_intercept=False"
+            )
+    singular = xp.linalg.svd(scaled, full_matrices=False)[1]
+    tolerance = max(Z.shape) * float(xp.finfo(Z.dtype).eps) * float(singular[0])
+    if not float(singular[0]) > 0 or float(singular[-1]) <= tolerance:
+        raise ValueError(
+            "the covariates are collinear"
+            + (" (with the intercept)" if fit_intercept else "")
+            + ": some column is a combination of the others; drop the redundant columns"
+        )
+
+
 def check_sample_weight(sample_weight: Any, X: Any, *, xp: Any) -> Any:
     """Return weights normalized to sum 1 (``(n,)``), or None."""
     if sample_weight is None:
@@ -230,9 +302,20 @@ def check_warm_start(
             raise InvalidParameterError(
                 f"init: the warm start's {label} has NaN or infinite values"
             )
-    if intercept is not None and not abs(intercept) < float("inf"):
+    finite = intercept is None or (
+        bool(xp.all(xp.isfinite(intercept)))
+        if getattr(intercept, "ndim", 0)
+        else abs(intercept) < float("inf")
+    )
+    if not finite:
         raise InvalidParameterError(f"init: the warm start's intercept is {intercept}, not finite")
-    return {"core": core, "factors": factors, "intercept": intercept}
+    get = start.get if isinstance(start, Mapping) else lambda key: getattr(start, key, None)
+    return {
+        "core": core,
+        "factors": factors,
+        "intercept": intercept,
+        "covariate_coef": get("covariate_coef"),
+    }
 
 
 @dataclass
@@ -249,10 +332,11 @@ class FitArguments:
     family: Any  # the family object
     solver: Any  # the solver object that will run (schedule="auto" resolved)
     options: dict[str, Any]  # the other parameters as plain Python values
+    covariates: Any = None  # Z (n, p) in X's namespace, or None
 
 
 def check_fit_arguments(
-    X: Any, y: Any, *, sample_weight: Any, init: Any, **parameters: Any
+    X: Any, y: Any, *, sample_weight: Any, init: Any, covariates: Any = None, **parameters: Any
 ) -> FitArguments:
     """Every check ``fit_lsr`` makes before any work, cheapest first.
 
@@ -266,7 +350,17 @@ def check_fit_arguments(
     xp, design, like = check_design(X)
     y = check_y(y, like, xp=xp)
     weights = check_sample_weight(sample_weight, like, xp=xp)
+    covariates = check_covariates(
+        covariates, like, xp=xp, fit_intercept=bool(parameters["fit_intercept"])
+    )
     ranks, S = check_sizes(parameters["ranks"], design.sample_shape, parameters["separation_rank"])
+    family = make_family(parameters["family"])
+    family.validate(y)
+    outputs = int(family.outputs(y)) if callable(getattr(family, "outputs", None)) else 1
+    if outputs > 1:  # m stacked coefficient tensors: an LSR tensor with a full-rank class mode
+        if covariates is not None:
+            raise ValueError(f"covariates are not supported by the {family.name} family")
+        design, ranks = MultiOutputDesign(design, outputs), (outputs, *ranks)
     if isinstance(init, str):
         start = get_start_class(init)()
     elif callable(getattr(init, "fit", None)) and isinstance(getattr(init, "name", None), str):
@@ -276,7 +370,6 @@ def check_fit_arguments(
             init, xp=xp, like=like, sample_shape=design.sample_shape, ranks=ranks, S=S
         )
         start = WarmStart(point)
-    family = make_family(parameters["family"])
     rule, rule_options, lr = parameters["rule"], parameters["rule_options"], parameters["lr"]
     rule_given = rule is not None or bool(rule_options) or lr is not None
     solver = make_solver(parameters["schedule"], design, family, S, rule_given=rule_given)
@@ -291,4 +384,6 @@ def check_fit_arguments(
     )
     if callable(getattr(solver, "check", None)):
         solver.check(design, S)
-    return FitArguments(xp, design, y, weights, ranks, S, start, family, solver, parameters)
+    return FitArguments(
+        xp, design, y, weights, ranks, S, start, family, solver, parameters, covariates
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lsr_arrayapi import fit_lsr
@@ -66,7 +66,13 @@ def test_rescaling_x_rescales_the_coefficients(case, exponent, shape, seed):
     X, y = np.asarray(problem.X), np.asarray(problem.y)
     c = 10.0**exponent
     base = _fit(X, y, family, S, options)
+    # a fit that crawls to max_iter along a flat valley (logistic S = 2 with qr, seed 1 on
+    # (3, 4, 5): B still moves by 3e-5 relative between 1000 and 3000 iterations) is not at
+    # tolerance, so tolerance-level agreement says nothing about it; when the unscaled fit
+    # converges, the scaled one must too
+    assume(base.converged)
     scaled = _fit(c * X, y, family, S, options)
+    assert scaled.converged
     assert _relative(c * np.asarray(scaled.coef), base.coef) < AGREE
     assert np.isclose(scaled.history["loss"][-1], base.history["loss"][-1], rtol=1e-6)
 

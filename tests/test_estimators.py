@@ -128,3 +128,18 @@ def test_estimators_take_the_schedule():
     fast = LSRPoissonRegressor(ranks=2, random_state=0, schedule="lbfgs").fit(p.X, p.y)
     assert fast.converged_
     np.testing.assert_allclose(fast.coef_, default.coef_, atol=1e-3 * np.abs(default.coef_).max())
+
+
+@pytest.mark.parametrize("name", CPU_BACKENDS)
+def test_gamma_regressor_from_the_cold_start_on_every_backend(name):
+    backend = load_backend(name)
+    options = {"n_samples": 800, "family": "gamma", "noise": 0.5, "separation_rank": 2,
+               "random_state": 3, **SMALL}  # fmt: skip
+    host = make_lsr_problem(**options)
+    reference = LSRGammaRegressor(ranks=2, separation_rank=2, random_state=0).fit(host.X, host.y)
+    p = problem_on(backend, **options)
+    model = LSRGammaRegressor(ranks=2, separation_rank=2, random_state=0).fit(p.X, p.y)
+    assert type(model.coef_) is type(p.X)
+    np.testing.assert_allclose(
+        backend.to_numpy(model.coef_), reference.coef_, rtol=1e-7, atol=1e-10
+    )

@@ -432,8 +432,8 @@ def test_missing_labels_are_named():
     with_none = [None if i % 15 == 0 else "yes" if v else "no" for i, v in enumerate(LABELS)]
     with pytest.raises(ValueError, match=r"y has 2 missing label\(s\) \(None or NaN\)"):
         LSRClassifier(ranks=2).fit(X, with_none)
-    with pytest.raises(ValueError, match=r"binary classifier; y has 3 class\(es\): \[0, 1, 2\]"):
-        LSRClassifier(ranks=2).fit(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match=r"at least two classes; y has 1 class\(es\): \[4\]"):
+        LSRClassifier(ranks=2).fit(X, np.full(30, 4))
 
 
 # -- 14. files -----------------------------------------------------------------------------

@@ -30,8 +30,12 @@ def test_prediction_errors_by_hand(backend):
     log_mu, log_y = np.log1p(np.exp([1.0, 2.0])), np.log1p([1.0, 3.0])
     expected = np.sum((log_mu - log_y) ** 2) / np.sum(log_y**2)
     assert metrics.prediction_error("poisson", eta, counts) == pytest.approx(expected)
-    with pytest.raises(ValueError, match="unknown family 'gamma'"):
-        metrics.prediction_error("gamma", eta, y)
+    positive = backend.asarray([1.0, 3.0])  # gamma: deviance over the null model's
+    ratio, null_ratio = np.array([1.0, 3.0]) / np.exp([1.0, 2.0]), np.array([1.0, 3.0]) / 2.0
+    expected = np.mean(ratio - np.log(ratio) - 1) / np.mean(null_ratio - np.log(null_ratio) - 1)
+    assert metrics.prediction_error("gamma", eta, positive) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="unknown family 'tweedie'"):
+        metrics.prediction_error("tweedie", eta, y)
 
     class Bare(FamilyBase):  # a family that defines no prediction error
         name = "bare"

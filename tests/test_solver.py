@@ -71,7 +71,7 @@ def test_glm_default_start_reaches_truth_started_accuracy(family, n):
 
 
 @pytest.mark.parametrize("rule", ["qr", "muon"])
-@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson"])
+@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson", "gamma"])
 def test_same_seed_same_fit_on_every_cpu_backend(family, rule):
     results = []
     for name in CPU_BACKENDS:

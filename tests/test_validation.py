@@ -46,7 +46,7 @@ def fit(**overrides):
             ValueError,
             r"unknown rule 'adam'; available: \[.*'muon', 'polar', 'qr'",
         ),
-        ({"family": "gamma"}, ValueError, r"unknown family 'gamma'; available: \['gaussian'"),
+        ({"family": "tweedie"}, ValueError, r"unknown family 'tweedie'; available: \['gamma'"),
         ({"init": "magic"}, ValueError, r"parameter 'init' must be one of 'lift'.*got 'magic'"),
         ({"schedule": "random"}, ValueError, r"parameter 'schedule' must be one of 'auto'"),
         ({"schedule": "lbfgs", "rule": "muon"}, ValueError, "schedule='lbfgs' does not use rule"),
@@ -103,10 +103,10 @@ def test_estimator_errors():
         ValueError, match=r"sample shape \(4, 5\), but the model was fitted on \(4, 5, 3\)"
     ):
         model.predict(X[:, :, :, 0])
-    with pytest.raises(ValueError, match="binary classifier; y has 3 class"):
-        LSRClassifier(ranks=2).fit(X, np.arange(20) % 3)
-    with pytest.raises(ValueError, match="binary classifier; y has 1 class"):
+    with pytest.raises(ValueError, match="at least two classes; y has 1 class"):
         LSRClassifier(ranks=2).fit(X, np.zeros(20))
+    with pytest.raises(ValueError, match="at least two classes; y has 1 class"):
+        LSRClassifier(ranks=2).fit(X, ["a"] * 20)
     with pytest.raises(ValueError, match="non-negative"):
         LSRPoissonRegressor(ranks=2).fit(X, -np.ones(20))
     classifier = LSRClassifier(ranks=2, max_iter=3).fit(X, np.where(Y > 0, "yes", "no"))

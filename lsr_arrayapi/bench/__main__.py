@@ -1,4 +1,4 @@
-"""``python -m lsr_arrayapi.bench {rules,coldstart,schedule,roofline,peers,scaling,scaleout,selection,syncs} [options]``."""
+"""``python -m lsr_arrayapi.bench {rules,coldstart,coverage,multiclass,schedule,roofline,peers,scaling,scaleout,selection,syncs} [options]``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     from lsr_arrayapi.bench import (
         coldstart,
+        coverage,
+        multiclass,
         peers,
         roofline,
         rules,
@@ -28,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules.add_parser(commands)
     coldstart.add_parser(commands)
+    coverage.add_parser(commands)
+    multiclass.add_parser(commands)
     schedule.add_parser(commands)
     roofline.add_parser(commands)
     peers.add_parser(commands)

@@ -91,6 +91,55 @@ def make_lsr_problem(
         raise ValueError(
             f"family {family_obj.name!r} has no sample(eta, rng, noise) method for synthetic data"
         ) from None
+    return _placed(X, y, coef, core, factors, family_obj.name, xp=xp, dtype=dtype, device=device)
+
+
+def make_multiclass_problem(
+    n_samples: int,
+    n_classes: int = 3,
+    *,
+    sample_shape: Sequence[int] = PAPER_SHAPE,
+    ranks: Sequence[int] = PAPER_RANKS,
+    separation_rank: int = 1,
+    scale: float = 1.0,
+    random_state: RandomState = None,
+    xp: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+) -> LSRProblem:
+    """A multinomial problem: X with N(0, 1) entries, class codes y in {0, ..., C - 1}.
+
+    The truth is the model :class:`~lsr_arrayapi.LSRClassifier` fits for
+    C >= 3: the C - 1 log-odds tensors against class 0, stacked along a
+    leading class mode, form an LSR tensor of shape ``(C - 1, *sample_shape)``
+    with ranks ``(C - 1, *ranks)`` (``coef``, ``core`` and ``factors`` hold
+    it, the class mode first), times ``scale``.
+    """
+    if not (isinstance(n_classes, int) and n_classes >= 3):
+        raise ValueError(f"n_classes must be an int >= 3, got {n_classes!r}")
+    rng = host_rng(random_state)
+    m = n_classes - 1
+    core, factors, coef = true_lsr((m, *sample_shape), (m, *ranks), separation_rank, rng)
+    core, coef = scale * core, scale * coef
+    X = rng.standard_normal((n_samples, *sample_shape))
+    eta = X.reshape(n_samples, -1) @ coef.reshape(m, -1).T
+    y = np.asarray(make_family("multinomial").sample(eta, rng, 0.0), dtype=float)
+    return _placed(X, y, coef, core, factors, "multinomial", xp=xp, dtype=dtype, device=device)
+
+
+def _placed(
+    X: np.ndarray,
+    y: np.ndarray,
+    coef: np.ndarray,
+    core: np.ndarray,
+    factors: list[list[np.ndarray]],
+    family: str,
+    *,
+    xp: Any,
+    dtype: Any,
+    device: Any,
+) -> LSRProblem:
+    """The host arrays of a problem moved to ``xp`` (default NumPy), ``dtype`` (float64), ``device``."""
     if xp is None:
         import array_api_compat.numpy as xp
     dtype = xp.float64 if dtype is None else dtype
@@ -98,14 +147,8 @@ def make_lsr_problem(
     def put(a: np.ndarray) -> Any:
         return xp.asarray(a, dtype=dtype, device=device)
 
-    return LSRProblem(
-        X=put(X),
-        y=put(y),
-        coef=put(coef),
-        core=put(core),
-        factors=[[put(f) for f in term] for term in factors],
-        family=family_obj.name,
-    )
+    factors_placed = [[put(f) for f in term] for term in factors]
+    return LSRProblem(put(X), put(y), put(coef), put(core), factors_placed, family)
 
 
 def split_test(problem: LSRProblem, n_test: int) -> tuple[LSRProblem, Any, Any]:

@@ -1,12 +1,12 @@
-"""Binary class labels: checked, and encoded as {0, 1} codes in X's namespace.
+"""Class labels: checked, and encoded as codes {0, ..., C - 1} in X's namespace.
 
 Numeric and boolean labels (arrays of any library, lists of numbers) are
 moved to X's namespace and device, so ``classes_`` lives there and
 ``predict`` returns labels of X's kind.  Other labels (strings, objects) are
 encoded on the host: the array API has no string dtype, so their
-``classes_`` and ``predict`` are NumPy arrays.  The two classes are found from
-the minimum and maximum (no data-dependent shapes).  Missing labels (NaN,
-None) are an error that counts them.
+``classes_`` and ``predict`` are NumPy arrays.  The classes are the sorted
+distinct labels (two: from the minimum and maximum, with no data-dependent
+shape).  Missing labels (NaN, None) are an error that counts them.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def is_numeric_labels(labels: Any) -> bool:
         return False
 
 
-def encode_binary_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[Any, Any]:
-    """Return ``(classes, codes)``: the two classes (sorted) and codes ``(n,)`` in {0, 1}.
+def encode_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[Any, Any]:
+    """Return ``(classes, codes)``: the classes (sorted) and codes ``(n,)`` in {0, ..., C - 1}.
 
     ``like`` (shape ``(n, ...)``) gives the namespace, device and dtype of the
     codes; ``classes`` (from ``fit``) fixes the classes, else they are found in y.
@@ -59,13 +59,18 @@ def encode_binary_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> 
             raise ValueError(
                 f"y has {missing} missing label(s) (NaN); drop those samples or fill them in"
             )
-    classes = _two_classes(labels, xp) if classes is None else follow(classes, like, xp=xp)
+    classes = _classes(labels, xp) if classes is None else follow(classes, like, xp=xp)
     if labels.dtype != classes.dtype:  # compare in one dtype (the standard mixes no kinds)
         labels, classes = xp.astype(labels, xp.float64), xp.astype(classes, xp.float64)
-    if not bool(xp.all((labels == classes[0]) | (labels == classes[1]))):
-        unseen = to_host(labels)[~to_host((labels == classes[0]) | (labels == classes[1]))]
+    if classes.shape[0] == 2:  # no search: two comparisons
+        seen, codes = (labels == classes[0]) | (labels == classes[1]), labels == classes[1]
+    else:
+        codes = xp.clip(xp.searchsorted(classes, labels), 0, classes.shape[0] - 1)
+        seen = xp.take(classes, codes) == labels
+    if not bool(xp.all(seen)):
+        unseen = to_host(labels)[~to_host(seen)]
         raise ValueError(f"y has labels not seen in fit: {sorted(set(unseen.tolist()))[:10]}")
-    return classes, xp.astype(labels == classes[1], like.dtype)
+    return classes, xp.astype(codes, like.dtype)
 
 
 def _check_length(n_labels: int, like: Any) -> None:
@@ -73,21 +78,24 @@ def _check_length(n_labels: int, like: Any) -> None:
         raise ValueError(f"y has {n_labels} entries but X has {like.shape[0]} samples")
 
 
-def _two_classes(labels: Any, xp: Any) -> Any:
-    """The two classes of numeric ``labels`` from their minimum and maximum."""
+def _classes(labels: Any, xp: Any) -> Any:
+    """The sorted classes of numeric ``labels``: from the minimum and maximum when there are
+    two (no data-dependent shape), else their distinct values."""
     if xp.isdtype(labels.dtype, "bool"):
         found = [v for v, present in ((False, xp.any(~labels)), (True, xp.any(labels))) if present]
         if len(found) == 2:
             return xp.asarray(found, dtype=xp.bool, device=device(labels))
-        _too_few_or_many(labels)
+        _too_few(labels)
     low, high = xp.min(labels), xp.max(labels)
-    if bool(low == high) or not bool(xp.all((labels == low) | (labels == high))):
-        _too_few_or_many(labels)
-    return xp.stack([low, high])
+    if bool(low == high):
+        _too_few(labels)
+    if bool(xp.all((labels == low) | (labels == high))):
+        return xp.stack([low, high])
+    return xp.sort(xp.unique_values(labels))
 
 
-def _too_few_or_many(labels: Any) -> None:
+def _too_few(labels: Any) -> None:
     found = sorted(set(to_host(labels).tolist()))
     raise ValueError(
-        f"LSRClassifier is a binary classifier; y has {len(found)} class(es): {found[:10]}"
+        f"LSRClassifier needs at least two classes; y has {len(found)} class(es): {found[:10]}"
     )

@@ -81,7 +81,8 @@ def check_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None
 def _check_zero_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None:
     """B = 0 is converged only if the gradient there vanishes."""
     xp = objective.xp
-    eta = xp.zeros_like(objective.y) + fit.intercept
+    # B = 0: eta is the linear part alone (the intercept, and the covariates' term)
+    eta = xp.zeros_like(objective.y) + fit.intercept if fit.eta is None else fit.eta
     gradient = design.adjoint(objective.sample_gradient(eta))
     if bool(xp.any(gradient != 0)):
         fit.converged = False

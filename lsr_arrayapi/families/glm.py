@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lsr_arrayapi._namespace import array_namespace
+from lsr_arrayapi._namespace import array_namespace, device
 from lsr_arrayapi.families.base import FamilyBase
 from lsr_arrayapi.metrics import gamma_deviance
 
@@ -212,4 +212,79 @@ class Gamma(FamilyBase):
         return gamma_deviance(y, self.mean(eta)) / gamma_deviance(y, xp.mean(y) * xp.ones_like(y))
 
 
-BUILTIN_FAMILIES = (Gaussian, Logistic, Poisson, Gamma)
+class Multinomial(FamilyBase):
+    """C classes with the softmax link; y class codes in {0, ..., C - 1}.
+
+    The linear predictor has ``m = C - 1`` entries per sample (``outputs(y)``),
+    the log-odds of classes 1, ..., C - 1 against class 0 (whose predictor
+    is 0): ``loss = logsumexp(0, eta) - eta_y``.  ``mean(eta)`` is the
+    ``(n, C)`` class probabilities.  The softmax's curvature is a full
+    ``m x m`` matrix per sample, bounded by 1/2; there is no diagonal
+    ``curvature``, so the ALS schedule does not apply.
+    """
+
+    name = "multinomial"
+    curvature_bound = 0.5
+
+    def outputs(self, y: Any) -> int:
+        """Linear predictors per sample: the number of classes less one (codes are 0-based)."""
+        return int(array_namespace(y).max(y))
+
+    def validate(self, y: Any) -> None:
+        super().validate(y)
+        xp = array_namespace(y)
+        if not bool(xp.all((y >= 0) & (y == xp.round(y)))):
+            raise ValueError(
+                "multinomial family needs class codes 0, 1, ..., C - 1; use LSRClassifier "
+                "for other labels"
+            )
+        if not int(xp.max(y)) >= 2:
+            raise ValueError("multinomial family needs at least three classes; use logistic")
+
+    def _logits(self, eta: Any) -> Any:
+        """``[0, eta]`` ``(n, C)``: class 0's predictor is 0."""
+        xp = array_namespace(eta)
+        zeros = xp.zeros((eta.shape[0], 1), dtype=eta.dtype, device=device(eta))
+        return xp.concat([zeros, eta], axis=1)
+
+    def _one_hot(self, y: Any, classes: int, like: Any) -> Any:
+        xp = array_namespace(like)
+        index = xp.arange(classes, dtype=like.dtype, device=device(like))
+        return xp.astype(y[:, None] == index[None, :], like.dtype)
+
+    def mean(self, eta: Any) -> Any:
+        """Class probabilities ``(n, C)`` (the softmax of ``[0, eta]``, no overflow)."""
+        xp = array_namespace(eta)
+        logits = self._logits(eta)
+        shifted = xp.exp(logits - xp.max(logits, axis=1, keepdims=True))
+        return shifted / xp.sum(shifted, axis=1, keepdims=True)
+
+    def pointwise_loss(self, eta: Any, y: Any) -> Any:
+        xp = array_namespace(eta, y)
+        logits = self._logits(eta)
+        top = xp.max(logits, axis=1)
+        logsumexp = top + xp.log(xp.sum(xp.exp(logits - top[:, None]), axis=1))
+        picked = xp.sum(logits * self._one_hot(y, logits.shape[1], eta), axis=1)
+        return logsumexp - picked
+
+    def grad(self, eta: Any, y: Any) -> Any:
+        """``d loss_i / d eta_i`` ``(n, C - 1)``: probabilities less the one-hot codes."""
+        probabilities = self.mean(eta)
+        return (probabilities - self._one_hot(y, probabilities.shape[1], eta))[:, 1:]
+
+    def sample(self, eta: Any, rng: Any, noise: float) -> Any:
+        """Class codes drawn from the softmax of ``[0, eta]`` (``eta`` ``(n, m)``, host arrays)."""
+        xp = array_namespace(eta)
+        cumulative = xp.cumulative_sum(self.mean(eta), axis=1)
+        draws = xp.asarray(rng.random(eta.shape[0]), dtype=eta.dtype)
+        below = xp.astype(cumulative[:, :-1] < draws[:, None], eta.dtype)
+        return xp.sum(below, axis=1)
+
+    def prediction_error(self, eta: Any, y: Any) -> float:
+        """The misclassification rate."""
+        xp = array_namespace(eta, y)
+        predicted = xp.argmax(self._logits(eta), axis=1)
+        return float(xp.mean(xp.astype(xp.astype(predicted, y.dtype) != y, eta.dtype)))
+
+
+BUILTIN_FAMILIES = (Gaussian, Logistic, Poisson, Gamma, Multinomial)

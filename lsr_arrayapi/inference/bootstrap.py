@@ -30,6 +30,7 @@ def bootstrap_coefs(
     y: Any,
     *,
     sample_weight: Any = None,
+    covariates: Any = None,
     n_boot: int = 200,
     n_jobs: int | None = None,
     random_state: RandomState = None,
@@ -37,7 +38,7 @@ def bootstrap_coefs(
     """Coefficient tensors of ``n_boot`` refits on resampled data, ``(n_boot, d_1, ..., d_K)``.
 
     ``estimator`` is fitted on ``(X, y)``; X is an array of any namespace,
-    ``y`` and ``sample_weight`` array-likes of length n.  Warns
+    ``y``, ``sample_weight`` and ``covariates`` (n, p) array-likes of n rows.  Warns
     (:class:`~sklearn.exceptions.ConvergenceWarning`) with the count of
     replicates that did not converge.
     """
@@ -49,6 +50,7 @@ def bootstrap_coefs(
         "core": estimator.core_,
         "factors": estimator.factors_,
         "intercept": estimator.intercept_,
+        "covariate_coef": estimator.covariate_coef_,
     }
     template = clone(estimator).set_params(init=start, verbose=0)
 
@@ -56,9 +58,10 @@ def bootstrap_coefs(
         index = xp.asarray(rows, device=device(X))
         model = clone(template)
         weight = None if sample_weight is None else _take(sample_weight, rows)
+        Z = None if covariates is None else _take(covariates, rows)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(xp.take(X, index, axis=0), _take(y, rows), sample_weight=weight)
+            model.fit(xp.take(X, index, axis=0), _take(y, rows), sample_weight=weight, covariates=Z)
         return model.coef_, bool(model.converged_)
 
     results = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(replicate)(rows) for rows in draws)

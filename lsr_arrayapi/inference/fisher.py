@@ -202,12 +202,16 @@ def fisher_stderr(
     fit_intercept: bool,
     alpha: float = 0.0,
     weights: Any = None,
+    covariates: Any = None,
+    covariate_coef: Any = None,
     observed: bool = True,
 ) -> tuple[Any, int]:
     """Standard errors of every entry of B, shape ``d``, and the residual degrees of freedom.
 
     ``y`` ``(n,)`` are the family's responses, ``weights`` the sample weights
-    normalized to sum 1 (None: equal), ``alpha`` the ridge penalty of the fit
+    normalized to sum 1 (None: equal), ``covariates`` Z ``(n, p)`` and
+    ``covariate_coef`` gamma ``(p,)`` the fit's linear part beside the intercept,
+    ``alpha`` the ridge penalty of the fit
     (with ``alpha > 0`` the errors are those of the penalized objective's
     curvature).  Entries the data do not determine get ``inf``.
     """
@@ -215,13 +219,21 @@ def fisher_stderr(
     n = design.n_samples
     shape = design.sample_shape
     ranks = tuple(int(r) for r in core.shape)
-    p = model_dimension(shape, ranks, len(factors)) + int(fit_intercept)
+    linear = [] if covariates is None else [covariates]
+    if fit_intercept:
+        linear.insert(0, xp.ones((n, 1), dtype=core.dtype, device=device(core)))
+    extra = sum(int(block.shape[1]) for block in linear)
+    p = model_dimension(shape, ranks, len(factors)) + extra
     directions = tangent_directions(core, factors)  # (q, D)
     eta = design.forward(lsr_tensor(core, factors)) + intercept
+    if covariates is not None:
+        eta = eta + xp.matmul(covariates, covariate_coef)
     jac = _forward_many(design, directions)  # (n, q)
-    if fit_intercept:
-        jac = xp.concat([jac, xp.ones((n, 1), dtype=jac.dtype, device=device(jac))], axis=1)
-        zero = xp.zeros((1, directions.shape[1]), dtype=directions.dtype, device=device(directions))
+    if extra:  # the linear part's coordinates: the columns [1, Z], which do not move B
+        jac = xp.concat([jac, *linear], axis=1)
+        zero = xp.zeros(
+            (extra, directions.shape[1]), dtype=directions.dtype, device=device(directions)
+        )
         directions = xp.concat([directions, zero], axis=0)
     objective = Objective(family, y, weights, alpha)
     curvature = objective.sample_curvature(eta) * n  # w_i h_i n: n h_i for equal weights
@@ -235,8 +247,8 @@ def fisher_stderr(
         if alpha:
             residual = residual + alpha * lsr_tensor(core, factors)
         curvature_part = n * curvature_term(residual, core, factors)
-        if fit_intercept:
-            curvature_part = xpx.pad(curvature_part, [(0, 1), (0, 1)], xp=xp)
+        if extra:
+            curvature_part = xpx.pad(curvature_part, [(0, extra), (0, extra)], xp=xp)
         information = information + curvature_part
     information = information / _dispersion(family, objective, eta, n, p)
     return _delta_method_stderr(information, directions, p, shape), n - p

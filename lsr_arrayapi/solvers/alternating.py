@@ -38,12 +38,11 @@ from lsr_arrayapi.data.design import project_samples
 from lsr_arrayapi.exceptions import InvalidParameterError
 from lsr_arrayapi.linalg.tensor import lsr_tensor, lsr_term, multi_mode_product, unfold
 from lsr_arrayapi.solvers.base import MOVED, Outcome
+from lsr_arrayapi.solvers.newton import newton_block
 
 #: Rule steps per factor block and outer iteration (S >= 2), chosen with
 #: ``python -m lsr_arrayapi.bench schedule``.
 INNER_STEPS = 5
-#: Damped Newton steps per convex block (one suffices for the Gaussian family).
-NEWTON_STEPS = 5
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,8 @@ def als_iteration(state: Any) -> None:
                         state.update_factors(((s, k),), block_design=design)
     reduce = partial_function(_core_design, xp, ranks, S)
     _solve_core(state, _project(state, partial, groups[-1], set(), reduce))
-    if state.fit_intercept:
-        state.update_intercept()
+    if state.has_linear_terms:
+        state.update_linear_terms()
     state.move_to()  # the value at the new point
 
 
@@ -208,7 +207,7 @@ def _solve_tucker_factor(state: Any, design: Any, k: int) -> None:
         core_k = unfold(state.core, k, xp)
         eye = xp.eye(d, dtype=core_k.dtype, device=state.design.device)
         ridge = xpx.kron(eye, xp.matmul(core_k, xp.matrix_transpose(core_k)))
-    vector = _newton(state, design, xp.reshape(term[k], (-1,)), ridge, coef_of)
+    vector = newton_block(state, design, xp.reshape(term[k], (-1,)), ridge, coef_of)
     q, upper = xp.linalg.qr(xp.reshape(vector, (d, r)))
     core = multi_mode_product(state.core, [upper if j == k else None for j in range(len(term))])
     # B is unchanged (R moved into the core), and so are eta and the value
@@ -239,47 +238,5 @@ def _solve_core(state: Any, design: Any) -> None:
     def coef_of(vector: Any) -> Any:
         return lsr_tensor(xp.reshape(vector, shape), state.factors)
 
-    vector = _newton(state, design, xp.reshape(state.core, (-1,)), ridge, coef_of)
+    vector = newton_block(state, design, xp.reshape(state.core, (-1,)), ridge, coef_of)
     state.move_to(core=xp.reshape(vector, shape), value=state.value)  # value: set by the caller
-
-
-def _newton(state: Any, design: Any, vector: Any, ridge: Any, coef_of: Any) -> Any:
-    """Damped Newton on ``x`` for ``eta = eta_rest + design @ x``; updates ``state.eta``.
-
-    ``ridge`` is the Hessian of ``||B||^2 / 2`` in x (B linear in x; None without
-    a penalty); ``coef_of(x)`` gives B.  Each step solves the Newton system and
-    takes the exact line search along it, so the objective never increases.
-    """
-    xp, objective = state.xp, state.objective
-    alpha = objective.alpha
-    eta, coef = state.eta, state.coef
-    p = vector.shape[0]
-    eye = xp.eye(p, dtype=vector.dtype, device=state.design.device)
-    for _ in range(NEWTON_STEPS):
-        gradient = xp.matmul(objective.sample_gradient(eta), design)
-        curvature = objective.sample_curvature(eta)
-        hessian = xp.matmul(xp.matrix_transpose(design), curvature[:, None] * design)
-        if alpha:
-            gradient = gradient + alpha * xp.matmul(ridge, vector)
-            hessian = hessian + alpha * ridge
-        scale = float(xp.max(xp.abs(xp.linalg.diagonal(hessian))))
-        if not scale > 0:
-            break
-        hessian = hessian + (max(1e-10, 16 * float(xp.finfo(hessian.dtype).eps)) * scale) * eye
-        direction = -xp.linalg.solve(hessian, gradient[:, None])[:, 0]
-        decrement = -float(xp.sum(gradient * direction))
-        if not decrement > 1e-14 * (abs(state.value) + 1e-300):
-            break
-        d_eta = xp.matmul(design, direction)
-        d_coef = coef_of(direction) if alpha else None
-        t = objective.line_search(eta, coef, d_eta, d_coef, 1.0)
-        if t == 0:
-            break
-        vector = vector + t * direction
-        eta = eta + t * d_eta
-        if alpha:
-            coef = coef + t * d_coef
-        if getattr(objective.family, "quadratic", False):
-            break  # a quadratic block is solved by its first Newton step
-    state.move_to(eta=eta, value=state.value)  # the caller sets the value after the block
-    return vector

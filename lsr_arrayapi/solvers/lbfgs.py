@@ -175,13 +175,13 @@ class LBFGS:
                 factors[s][k] = retraction.retract(state.factors[s][k], t * d)
             core = state.core + t * moves[-1]
             coef = lsr_tensor(core, factors)
-            eta = state.design.forward(coef) + state.intercept
+            eta = state.design.forward(coef) + state.offset()
             value = state.checked_value(eta, coef)  # host transfer 3, once per trial
             if value <= state.value + ARMIJO * t * slope:
                 memory.previous = ([t * d for d in direction], grad)
                 state.move_to(core=core, factors=factors, coef=coef, eta=eta, value=value)
-                if state.fit_intercept:
-                    state.update_intercept()
+                if state.has_linear_terms:
+                    state.update_linear_terms()
                     state.move_to()
                 return MOVED
             t *= 0.5

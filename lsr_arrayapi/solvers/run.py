@@ -17,7 +17,12 @@ from lsr_arrayapi.data.design import Design
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.result import LSRFit
 from lsr_arrayapi.solvers.state import FitState
-from lsr_arrayapi.starts.simple import check_start_shapes, random_factors, warm_start
+from lsr_arrayapi.starts.simple import (
+    check_start_shapes,
+    random_factors,
+    warm_covariate_coef,
+    warm_start,
+)
 
 
 def run(
@@ -34,12 +39,13 @@ def run(
     tol: float,
     lr: float | None = None,
     fit_intercept: bool = False,
+    covariates: Any = None,
     callback: Callable[[int, LSRFit], bool | None] | None = None,
     verbose: int = 0,
     started: float | None = None,
 ) -> LSRFit:
     """Fit from ``init`` (a factor strategy such as ``SpectralStart()``, or a warm start
-    mapping) with ``solver``.
+    mapping) with ``solver``; ``covariates`` Z ``(n, p)`` enter eta unpenalized.
 
     ``rule`` and ``lr`` move the factors where the solver takes rule steps.
     ``history["time"]`` counts from ``started`` (default: now), so a fit's
@@ -47,9 +53,11 @@ def run(
     records the solver that ran (and the rule, where it used one).
     """
     started = time.perf_counter() if started is None else started
-    state = FitState(design, objective, rule=rule, lr=lr, fit_intercept=fit_intercept)
-    core, factors, intercept, eta = initial_point(state, init, ranks=ranks, S=S, rng=rng)
-    state.start(core, factors, intercept, eta)
+    state = FitState(
+        design, objective, rule=rule, lr=lr, fit_intercept=fit_intercept, covariates=covariates
+    )
+    core, factors, intercept, eta, gamma = initial_point(state, init, ranks=ranks, S=S, rng=rng)
+    state.start(core, factors, intercept, eta, gamma)
     history = {"loss": [state.value], "time": [time.perf_counter() - started]}
     memory = solver.init(state)
     description = describe(solver, rule, lr, S)
@@ -90,14 +98,14 @@ def describe(solver: Any, rule: Any, lr: float | None, S: int) -> str:
 
 def initial_point(
     state: FitState, init: Any, *, ranks: tuple[int, ...], S: int, rng: Any
-) -> tuple[Any, list[list[Any]], float, Any]:
-    """Factors from the strategy ``init``; core and intercept by exact line searches from zero.
+) -> tuple[Any, list[list[Any]], float, Any, Any]:
+    """Factors from the strategy ``init``; core and linear terms by exact steps from zero.
 
     The state starts at random orthonormal factors and a zero core (B = 0, so
-    no pass over X), the intercept is set, then ``init.factors(state, rng)``
-    gives the factors.  Returns ``(core, factors, intercept, eta)``; ``eta`` is
-    None for a warm start (computed by ``start``), else the linear predictor
-    the line searches left.
+    no pass over X), the intercept (and the covariates' coefficients) are set,
+    then ``init.factors(state, rng)`` gives the factors.  Returns ``(core,
+    factors, intercept, eta, covariate_coef)``; ``eta`` is None for a warm start
+    (computed by ``start``), else the linear predictor the line searches left.
     """
     design, objective, xp = state.design, state.objective, state.xp
     like = objective.y
@@ -105,15 +113,22 @@ def initial_point(
     if not callable(getattr(init, "factors", None)):  # a warm start
         core, factors, intercept = warm_start(init, xp=xp, like=like)
         check_start_shapes(core, factors, sample_shape, ranks, S)
-        return core, factors, 0.0 if intercept is None else intercept, None
+        p = 0 if state.covariates is None else int(state.covariates.shape[1])
+        gamma = warm_covariate_coef(init, p, xp=xp, like=like)
+        return core, factors, 0.0 if intercept is None else intercept, None, gamma
     zero_core = xp.zeros(ranks, dtype=like.dtype, device=design.device)
-    zero_eta = xp.zeros_like(objective.y)  # B = 0: no pass over X
+    outputs = getattr(design, "outputs", 1)  # linear predictors per sample
+    zero_eta = (
+        xp.zeros_like(objective.y)
+        if outputs == 1
+        else xp.zeros((design.n_samples, outputs), dtype=like.dtype, device=design.device)
+    )  # B = 0: no pass over X
     state.start(
         zero_core, random_factors(rng, sample_shape, ranks, S, xp=xp, like=like), 0.0, zero_eta
     )
-    if state.fit_intercept:
-        state.update_intercept()
+    if state.has_linear_terms:
+        state.update_linear_terms()
     factors = init.factors(state, rng)
-    state.start(zero_core, factors, state.intercept, state.eta)
+    state.start(zero_core, factors, state.intercept, state.eta, state.covariate_coef)
     state.update_core(line_search=True)  # the core's scale, whatever the fixed step
-    return state.core, state.factors, state.intercept, state.eta
+    return state.core, state.factors, state.intercept, state.eta, state.covariate_coef

@@ -21,10 +21,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from lsr_arrayapi._namespace import array_namespace, device
 from lsr_arrayapi.data.design import Design
 from lsr_arrayapi.linalg.tensor import core_gradient, factor_gradient, lsr_tensor, lsr_term
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.result import LSRFit
+from lsr_arrayapi.solvers.newton import newton_block
 
 ARMIJO = 1e-4
 MAX_BACKTRACKS = 30
@@ -47,10 +49,17 @@ class FitState:
         rule: Any,
         lr: float | None = None,
         fit_intercept: bool = False,
+        covariates: Any = None,
     ) -> None:
         self.design, self.objective, self.rule, self.xp = design, objective, rule, objective.xp
         self.fixed_lr = lr
         self.fit_intercept = fit_intercept
+        #: the unpenalized linear part: the intercept and the covariates Z (n, p)
+        self.covariates = covariates
+        self.has_linear_terms = fit_intercept or covariates is not None
+        self.linear_design = (
+            None if covariates is None else linear_design(covariates, fit_intercept)
+        )
         self.start_value = math.inf
         # the family's bound on d^2 loss / d eta^2 (1 when unbounded): first step guesses
         self.curvature = getattr(objective.family, "curvature_bound", None) or 1.0
@@ -66,15 +75,28 @@ class FitState:
 
     # -- state -------------------------------------------------------------
     def start(
-        self, core: Any, factors: list[list[Any]], intercept: float, eta: Any | None = None
+        self,
+        core: Any,
+        factors: list[list[Any]],
+        intercept: float,
+        eta: Any | None = None,
+        covariate_coef: Any = None,
     ) -> None:
-        """Set the state; ``eta`` (n,), when the caller knows it, saves a pass over X."""
+        """Set the state; ``eta`` (n,), when the caller knows it, saves a pass over X.
+
+        ``covariate_coef`` (p,) defaults to zeros when the fit has covariates.
+        """
         self.core, self.factors, self.intercept = core, [list(t) for t in factors], intercept
+        self.covariate_coef = None
+        if self.covariates is not None:
+            p = int(self.covariates.shape[1])
+            zeros = self.xp.zeros(p, dtype=self.covariates.dtype, device=self.design.device)
+            self.covariate_coef = zeros if covariate_coef is None else covariate_coef
         init_state = (lambda W: None) if self.rule is None else self.rule.init_state
         self.states = [[init_state(W) for W in term] for term in self.factors]
         self.terms = [lsr_term(core, term) for term in self.factors]
         self.coef = self._sum(self.terms)
-        self.eta = self.design.forward(self.coef) + intercept if eta is None else eta
+        self.eta = self.design.forward(self.coef) + self.offset() if eta is None else eta
         self.value = self.checked_value(self.eta, self.coef)
         self.start_value = min(self.start_value, self.value)
         self.steps: dict[tuple[tuple[int, int], ...], float] = {}
@@ -205,7 +227,7 @@ class FitState:
             terms[s] = lsr_term(self.core, factors[s])
             coef = coef - self.terms[s] + terms[s]
         if block_design is None:
-            eta = self.design.forward(coef) + self.intercept
+            eta = self.design.forward(coef) + self.offset()
         else:
             ((s, k),) = blocks
             change = xp.reshape(news[0] - self.factors[s][k], (-1,))
@@ -245,15 +267,44 @@ class FitState:
         self.terms = [lsr_term(self.core, term) for term in self.factors]
         self.coef = self.coef + t * d_coef
         self.eta = self.eta + t * d_eta
-        if self.fit_intercept:
-            self.update_intercept()
+        if self.has_linear_terms:
+            self.update_linear_terms()
         self.value = self.checked_value(self.eta, self.coef)
         if fixed_lr is not None and self.value > DIVERGED * (abs(self.start_value) + 1):
             raise FloatingPointError(f"the fit diverged (objective {self.value:.3g}); lower lr")
 
+    def offset(self) -> Any:
+        """The linear part of eta: ``b_0 + Z gamma`` (n,), or the intercept alone (a float)."""
+        if self.covariates is None:
+            return self.intercept
+        return self.intercept + self.xp.matmul(self.covariates, self.covariate_coef)
+
+    def update_linear_terms(self) -> None:
+        """The intercept (an exact line search along its gradient) or, with covariates,
+        the intercept and gamma together (one damped Newton step on ``[1, Z]``)."""
+        if self.covariates is None:
+            self.update_intercept()
+            return
+        theta: Any = self.covariate_coef
+        if self.fit_intercept:
+            first = self.xp.asarray([self.intercept], dtype=theta.dtype, device=self.design.device)
+            theta = self.xp.concat([first, theta])
+        theta = newton_block(self, self.linear_design, theta, steps=1)
+        if self.fit_intercept:
+            self.intercept, theta = float(theta[0]), theta[1:]
+        self.covariate_coef = theta
+
     def update_intercept(self) -> None:
-        """The intercept by an exact line search along its gradient."""
+        """The intercept by an exact line search along its gradient (one per predictor
+        when eta is ``(n, m)``: a vector ``(m,)``)."""
         xp = self.xp
+        if self.eta.ndim == 2:
+            slopes = xp.sum(self.objective.sample_gradient(self.eta), axis=0)  # (m,)
+            d_eta = -xp.broadcast_to(slopes[None, :], self.eta.shape)
+            t = self.objective.line_search(self.eta, self.coef, d_eta, None, 1 / self.curvature)
+            self.intercept = self.intercept - t * slopes
+            self.eta = self.eta + t * d_eta
+            return
         ones = xp.ones_like(self.eta)
         slope = float(xp.sum(self.objective.sample_gradient(self.eta)))
         t = self.objective.line_search(self.eta, self.coef, -slope * ones, None, 1 / self.curvature)
@@ -273,7 +324,17 @@ class FitState:
             history,
             self.eta,
             solver,
+            self.covariate_coef,
         )
+
+
+def linear_design(covariates: Any, fit_intercept: bool) -> Any:
+    """The design of the linear part: ``[1, Z]`` ``(n, p + 1)``, or Z without an intercept."""
+    if not fit_intercept:
+        return covariates
+    xp = array_namespace(covariates)
+    ones = xp.ones((covariates.shape[0], 1), dtype=covariates.dtype, device=device(covariates))
+    return xp.concat([ones, covariates], axis=1)
 
 
 def data_scale(design: Design, objective: Objective) -> float:

@@ -20,7 +20,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 @dataclass(frozen=True)
 class StartProblem:
     """What a start works on: X (``design``), the objective, the model's sizes, the fit's
-    host generator, whether an intercept is fitted and ``n_init``."""
+    host generator, whether an intercept is fitted, ``n_init``, and the covariates Z
+    ``(n, p)`` (None without)."""
 
     design: Any
     objective: Any
@@ -29,6 +30,7 @@ class StartProblem:
     rng: Any
     fit_intercept: bool
     n_init: int
+    covariates: Any = None
 
 
 @runtime_checkable

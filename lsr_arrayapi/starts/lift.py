@@ -259,7 +259,12 @@ class Lift:
                 [xp.matmul(basis, term[k][i, ...]) for k, basis in enumerate(bases)]
                 for term in small_factors
             ]
-            start = {"core": cores[i, ...], "factors": factors, "intercept": tucker.intercept}
+            start = {
+                "core": cores[i, ...],
+                "factors": factors,
+                "intercept": tucker.intercept,
+                "covariate_coef": tucker.covariate_coef,
+            }
             candidates.append(_fit(problem, start, self.lift_short, 0.0, LBFGS()))
         return _best(candidates)[0]
 
@@ -289,7 +294,12 @@ class Lift:
             left, _, _ = xp.linalg.svd(stacked, full_matrices=False)
             bases.append(left[:, :width])
         core = multi_mode_product(fit.coef, bases, transpose=True)
-        start = {"core": core, "factors": [bases], "intercept": fit.intercept}
+        start = {
+            "core": core,
+            "factors": [bases],
+            "intercept": fit.intercept,
+            "covariate_coef": fit.covariate_coef,
+        }
         solver = auto_solver(problem.design, problem.objective.family, 1)
         return _fit(
             replace(problem, ranks=q, S=1), start, self.tucker_long, self.tucker_tol, solver
@@ -310,6 +320,7 @@ def _fit(problem: StartProblem, init: Any, max_iter: int, tol: float, solver: An
         max_iter=max_iter,
         tol=tol,
         fit_intercept=problem.fit_intercept,
+        covariates=problem.covariates,
     )
 
 

@@ -111,7 +111,7 @@ def spectral_factors(
     return factors
 
 
-def warm_start(start: Any, *, xp: Any, like: Any) -> tuple[Any, list[list[Any]], float | None]:
+def warm_start(start: Any, *, xp: Any, like: Any) -> tuple[Any, list[list[Any]], Any]:
     """Unpack a user start (mapping or object with ``core``/``factors``/``intercept``)."""
     get = (
         start.get
@@ -124,7 +124,31 @@ def warm_start(start: Any, *, xp: Any, like: Any) -> tuple[Any, list[list[Any]],
     core = follow(core, like, xp=xp, dtype=like.dtype)
     factors = [[follow(f, like, xp=xp, dtype=like.dtype) for f in term] for term in factors]
     intercept = get("intercept", None)
-    return core, factors, None if intercept is None else float(intercept)
+    if intercept is None:
+        return core, factors, None
+    if getattr(intercept, "ndim", 0) >= 1:  # one per predictor (the multinomial family)
+        return core, factors, follow(intercept, like, xp=xp, dtype=like.dtype)
+    return core, factors, float(intercept)
+
+
+def warm_covariate_coef(start: Any, p: int, *, xp: Any, like: Any) -> Any:
+    """A warm start's ``covariate_coef`` ``(p,)`` in ``like``'s namespace, or None when it has
+    none (or the fit has no covariates, ``p = 0``)."""
+    value = (
+        start.get("covariate_coef")
+        if isinstance(start, Mapping)
+        else getattr(start, "covariate_coef", None)
+    )
+    if value is None or p == 0:
+        return None
+    value = follow(value, like, xp=xp, dtype=like.dtype)
+    if tuple(value.shape) != (p,):
+        raise ValueError(
+            f"warm-start covariate_coef has shape {tuple(value.shape)}, expected ({p},)"
+        )
+    if not bool(xp.all(xp.isfinite(value))):
+        raise ValueError("warm-start covariate_coef has NaN or infinite values")
+    return value
 
 
 def check_start_shapes(

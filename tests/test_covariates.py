@@ -1,0 +1,165 @@
+"""Vector covariates beside the tensor: eta_i = <X_i, B> + Z_i gamma + b_0."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from conftest import CPU_BACKENDS, load_backend
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+from lsr_arrayapi import LSRClassifier, LSRGammaRegressor, LSRRegressor, LSRTensorGLM, fit_lsr
+from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.metrics import nee
+from lsr_arrayapi.plugins.instances import make_family
+
+SHAPE = (6, 7, 8)
+GAMMA = np.array([0.5, -0.3, 0.2])
+NOISE = {"gaussian": 0.1, "logistic": 0.1, "poisson": 0.1, "gamma": 0.5}
+
+
+def problem(family: str, n: int = 2000, S: int = 1, gamma=GAMMA, seed: int = 1):
+    """A problem whose responses depend on the tensor and on three covariates."""
+    p = make_lsr_problem(n, sample_shape=SHAPE, ranks=(2, 2, 2), separation_rank=S,
+                         family=family, random_state=seed)  # fmt: skip
+    rng = np.random.default_rng(seed + 100)
+    Z = rng.standard_normal((n, len(gamma)))
+    eta = np.asarray(p.X).reshape(n, -1) @ p.coef.ravel() + Z @ gamma + 0.2
+    y = np.asarray(make_family(family).sample(eta, rng, NOISE[family]), dtype=float)
+    return p, Z, y
+
+
+@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson", "gamma"])
+def test_gamma_and_B_are_recovered_together(family):
+    """From the cold start: the same fit as one started at the truth, and gamma within
+    four standard errors of the true one (the information on [1, Z] with B held at the fit)."""
+    p, Z, y = problem(family)
+    fit = fit_lsr(p.X, y, ranks=2, family=family, covariates=Z, fit_intercept=True,
+                  random_state=0)  # fmt: skip
+    truth = {"core": p.core, "factors": p.factors, "covariate_coef": GAMMA, "intercept": 0.2}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = fit_lsr(p.X, y, ranks=2, family=family, covariates=Z, fit_intercept=True,
+                            init=truth, tol=1e-10, max_iter=2000)  # fmt: skip
+    np.testing.assert_allclose(fit.covariate_coef, reference.covariate_coef, atol=2e-3)
+    assert nee(fit.coef, p.coef) <= 1.05 * nee(reference.coef, p.coef)
+    # the statistical error of gamma: its Fisher standard error on the fitted model
+    model = LSRTensorGLM(family, ranks=2, init=reference).fit(p.X, y, covariates=Z)
+    stderr = _gamma_stderr(model, Z, p.X)
+    assert np.all(np.abs(fit.covariate_coef - GAMMA) <= 4 * stderr)
+
+
+def _gamma_stderr(model, Z, X):
+    """gamma's standard errors with B held at the fit: the GLM information on [1, Z]."""
+    eta = np.asarray(model.decision_function(X, Z))
+    family = model.family_
+    L = np.concatenate([np.ones((len(eta), 1)), Z], axis=1)
+    h = np.asarray(family.curvature(eta))
+    return np.sqrt(np.diag(np.linalg.inv(L.T @ (h[:, None] * L))))[1:]
+
+
+def test_covariates_with_zero_effect_cost_B_nothing():
+    p, Z, y = problem("gaussian", n=400, S=2, gamma=np.zeros(3))
+    with_z = LSRRegressor(ranks=2, separation_rank=2, random_state=0).fit(p.X, y, covariates=Z)
+    without = LSRRegressor(ranks=2, separation_rank=2, random_state=0).fit(p.X, y)
+    assert nee(with_z.coef_, p.coef) <= 1.1 * nee(without.coef_, p.coef)
+    assert with_z.n_params_ == without.n_params_ + 3
+
+
+@pytest.mark.parametrize("name", CPU_BACKENDS)
+def test_covariates_follow_X_on_every_backend(name):
+    backend = load_backend(name)
+    p, Z, y = problem("poisson", n=600, S=2)
+    reference = LSRTensorGLM("poisson", ranks=2, separation_rank=2, random_state=0)
+    reference.fit(p.X, y, covariates=Z)
+    X = backend.asarray(p.X)
+    model = LSRTensorGLM("poisson", ranks=2, separation_rank=2, random_state=0)
+    model.fit(X, backend.asarray(y), covariates=Z)  # Z as NumPy: moved to X's namespace
+    assert type(model.covariate_coef_) is type(X)
+    np.testing.assert_allclose(backend.to_numpy(model.covariate_coef_), reference.covariate_coef_,
+                               rtol=1e-6, atol=1e-9)  # fmt: skip
+    predicted = model.predict(X, covariates=backend.asarray(Z))
+    np.testing.assert_allclose(backend.to_numpy(predicted), reference.predict(p.X, covariates=Z),
+                               rtol=1e-6)  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 8 iterations
+def test_dask_X_with_covariates_in_memory():
+    da = pytest.importorskip("dask.array")
+    p, Z, y = problem("logistic", n=600)
+    options = {"ranks": 2, "family": "logistic", "fit_intercept": True, "init": "spectral",
+               "max_iter": 8, "tol": 0.0}  # fmt: skip
+    eager = fit_lsr(p.X, y, covariates=Z, **options)
+    lazy = fit_lsr(da.from_array(np.asarray(p.X), chunks=(150, *SHAPE)), y, covariates=Z, **options)
+    np.testing.assert_allclose(lazy.covariate_coef, eager.covariate_coef, rtol=1e-8)
+    np.testing.assert_allclose(lazy.coef, eager.coef, rtol=1e-7, atol=1e-10)
+
+
+def test_metadata_routing_splits_the_covariates_with_the_samples():
+    p, Z, y = problem("gaussian", n=600)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = (LSRRegressor(ranks=2, random_state=0).set_fit_request(covariates=True)
+                 .set_score_request(covariates=True))  # fmt: skip
+        scores = cross_val_score(model, p.X, y, cv=3, params={"covariates": Z})
+        search = GridSearchCV(model, {"ranks": [1, 2]}, cv=3).fit(p.X, y, covariates=Z)
+    blind = cross_val_score(LSRRegressor(ranks=2, random_state=0), p.X, y, cv=3)
+    assert np.all(scores > 0.95) and np.all(blind < 0.9), (scores, blind)
+    assert search.best_params_ == {"ranks": 2}
+
+
+def test_classifier_and_gamma_regressor_take_covariates():
+    p, Z, y = problem("logistic", n=1000)
+    labels = np.where(y > 0, "yes", "no")
+    clf = LSRClassifier(ranks=2, random_state=0).fit(p.X, labels, covariates=Z)
+    proba = clf.predict_proba(p.X, covariates=Z)
+    assert proba.shape == (1000, 2)
+    assert clf.score(p.X, labels, covariates=Z) > 0.6
+    q, Zq, yq = problem("gamma", n=1000)
+    gamma = LSRGammaRegressor(ranks=2, random_state=0).fit(q.X, yq, covariates=Zq)
+    assert gamma.score(q.X, yq, covariates=Zq) > gamma.score(q.X, yq, covariates=0 * Zq)
+
+
+def test_intervals_with_covariates_match_the_glm_for_a_full_rank_model():
+    """Ranks equal to the dimensions: B and gamma together are an ordinary GLM on [X, Z, 1]."""
+    rng = np.random.default_rng(0)
+    X, Z = rng.standard_normal((400, 3, 4)), rng.standard_normal((400, 2))
+    y = rng.poisson(np.exp(X.reshape(400, -1) @ rng.normal(0, 0.1, 12) + Z @ [0.3, -0.2]))
+    model = LSRTensorGLM("poisson", ranks=(3, 4), tol=1e-12, max_iter=3000, random_state=0)
+    model.fit(X, y.astype(float), covariates=Z)
+    design = np.concatenate([X.reshape(400, -1), Z, np.ones((400, 1))], axis=1)
+    mu = np.exp(design[:, :12] @ model.coef_.ravel() + Z @ model.covariate_coef_ + model.intercept_)
+    expected = np.sqrt(np.diag(np.linalg.inv(design.T @ (mu[:, None] * design))))[:12]
+    got = model.coef_stderr(X, y.astype(float), covariates=Z).ravel()
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda Z: Z[:, 0], "2-D"),
+        (lambda Z: Z[:-1], "rows"),
+        (lambda Z: np.where(np.arange(3) == 1, np.nan, Z), "NaN"),
+        (lambda Z: np.column_stack([Z, np.ones(len(Z))]), "constant"),
+        (lambda Z: np.column_stack([Z, Z[:, 0] - 2 * Z[:, 1]]), "collinear"),
+        (lambda Z: np.zeros((len(Z), 0)), "no columns"),
+        (lambda Z: np.random.default_rng(0).standard_normal((len(Z), len(Z))), "samples"),
+    ],
+)
+def test_bad_covariates_raise_clear_errors(make, message):
+    p, Z, y = problem("gaussian", n=60)
+    with pytest.raises(ValueError, match=message):
+        LSRRegressor(ranks=1).fit(p.X, y, covariates=make(Z))
+
+
+def test_prediction_needs_the_fitted_covariates():
+    p, Z, y = problem("gaussian", n=300)
+    model = LSRRegressor(ranks=2, random_state=0).fit(p.X, y, covariates=Z)
+    with pytest.raises(ValueError, match="fitted with 3 covariates"):
+        model.predict(p.X)
+    with pytest.raises(ValueError, match=r"shape \(300, 3\)"):
+        model.predict(p.X, covariates=Z[:, :2])
+    plain = LSRRegressor(ranks=2, random_state=0).fit(p.X, y)
+    with pytest.raises(ValueError, match="fitted without covariates"):
+        plain.predict(p.X, covariates=Z)
