@@ -84,7 +84,8 @@ def select_ranks(
         One row per candidate, in the order fitted: ``ranks``, ``separation_rank``,
         ``n_params``, ``loss`` (the final training objective), ``criterion`` (the
         value compared: the BIC or AIC, or minus the mean cross-validated
-        score) and ``seconds``.
+        score) and ``seconds``; :func:`lsr_arrayapi.plotting.plot_selection`
+        draws it.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")

@@ -26,6 +26,8 @@ from lsr_arrayapi.plugins.instances import make_family
 from lsr_arrayapi.starts.lack_of_fit import model_dimension
 
 SHAPE, RANKS = (6, 7, 8), (2, 2, 2)
+#: the Gaussian noise level, and the gamma family's coefficient of variation
+NOISE = 0.1
 #: (family, S, multiples of the model's dimension)
 SETTINGS = [
     ("gaussian", 1, (2, 5, 10)),
@@ -33,6 +35,7 @@ SETTINGS = [
     ("logistic", 1, (5, 10, 20)),
     ("poisson", 1, (2, 5, 10)),
     ("poisson", 2, (2, 5, 10)),
+    ("gamma", 1, (2, 5, 10)),
 ]
 
 
@@ -46,7 +49,7 @@ def coverage(
     covered, estimates, stderrs, cost = [], [], [], []
     for replicate in range(replicates):
         X = rng.standard_normal((n, *SHAPE))
-        y = np.asarray(family_obj.sample(X.reshape(n, -1) @ coef.reshape(-1), rng, 0.1), float)
+        y = np.asarray(family_obj.sample(X.reshape(n, -1) @ coef.reshape(-1), rng, NOISE), float)
         model = LSRTensorGLM(family, ranks=RANKS, separation_rank=S, random_state=replicate)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -62,6 +62,9 @@ def synthetic(n: int, seed: int) -> list[str]:
         _row("one-vs-rest LSRClassifier", OneVsRestClassifier(LSRClassifier(**options)), X_train, y_train, X_test, y_test),
         _row("LogisticRegression", LogisticRegression(max_iter=5000), X_train, y_train, X_test, y_test, flat=True),
     ]  # fmt: skip
+    coef = np.asarray(p.coef)
+    logits = np.concatenate([np.zeros((len(y_test), 1)), X_test.reshape(len(y_test), -1) @ coef.reshape(len(coef), -1).T], axis=1)  # fmt: skip
+    rows.append(f"| the Bayes rule (the true coefficients) | {np.mean(np.argmax(logits, 1) == y_test):.3f} | |")  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cold = fit_lsr(X_train, y_train, ranks=2, family="multinomial", fit_intercept=True,
@@ -69,7 +72,6 @@ def synthetic(n: int, seed: int) -> list[str]:
         truth = {"core": p.core, "factors": p.factors}
         warm = fit_lsr(X_train, y_train, ranks=2, family="multinomial", fit_intercept=True,
                        init=truth, tol=1e-10, max_iter=2000)  # fmt: skip
-    coef = np.asarray(p.coef)
     rows.append(f"| NEE of the multinomial fit / truth-started | {nee(cold.coef, coef):.4f} "
                 f"/ {nee(warm.coef, coef):.4f} | |")  # fmt: skip
     return rows
