@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from lsr_arrayapi._backends import RandomState, to_host
 from lsr_arrayapi._namespace import array_namespace, follow
 from lsr_arrayapi.data.labels import encode_labels, is_numeric_labels
+from lsr_arrayapi.data.multi_output import MultiOutputDesign
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.inference.bootstrap import bootstrap_coefs, percentile_interval
 from lsr_arrayapi.inference.fisher import fisher_stderr, wald_multiplier
@@ -403,16 +404,13 @@ class _LSRBase(BaseEstimator):
 
     def _fisher(self, X: Any, y: Any, sample_weight: Any, covariates: Any) -> tuple[Any, int]:
         check_is_fitted(self, "coef_")
-        if self.coef_.ndim != len(self.sample_shape_):
-            raise NotImplementedError(
-                f"Fisher intervals for the {self.family_.name} family (several predictors per "
-                "sample) are not implemented; use method='bootstrap'"
-            )
         xp, design, like = check_design(X)
         if design.sample_shape != self.sample_shape_:
             raise ValueError(
                 f"X has sample shape {design.sample_shape}, but the model was fitted on {self.sample_shape_}"
             )
+        if self.coef_.ndim != len(self.sample_shape_):  # m stacked tensors (multinomial)
+            design = MultiOutputDesign(design, int(self.coef_.shape[0]))
         eta = design.forward(follow(self.coef_, like, xp=xp, dtype=like.dtype)) + self.intercept_
         Z = check_prediction_covariates(covariates, self.covariate_coef_, like, xp=xp)
         if Z is not None:

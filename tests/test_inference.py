@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from lsr_arrayapi import LSRClassifier, LSRRegressor, LSRTensorGLM
-from lsr_arrayapi.data.datasets import make_lsr_problem, true_lsr
+from lsr_arrayapi.data.datasets import make_lsr_problem, make_multiclass_problem, true_lsr
 from lsr_arrayapi.data.design import InMemoryDesign
+from lsr_arrayapi.data.multi_output import MultiOutputDesign
 from lsr_arrayapi.inference import fisher
 from lsr_arrayapi.linalg.tensor import lsr_tensor
 from lsr_arrayapi.objective import Objective
@@ -51,20 +52,29 @@ def test_full_rank_model_has_the_glm_standard_errors(family):
     np.testing.assert_allclose(model.coef_stderr(X, y).ravel(), expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize(("family", "S"), [("poisson", 1), ("logistic", 2), ("gaussian", 2)])
+@pytest.mark.parametrize(
+    ("family", "S"), [("poisson", 1), ("logistic", 2), ("gaussian", 2), ("multinomial", 2)]
+)
 def test_observed_information_is_the_hessian_in_the_model_coordinates(family, S):
     """Away from the fit (so the curvature term is not negligible), the information
     equals the second difference of ``n * loss`` along random coordinate directions,
-    the factors moved by the polar retraction."""
-    p = make_lsr_problem(200, sample_shape=SHAPE, ranks=(2, 2, 3), separation_rank=S,
-                         family=family, random_state=3)  # fmt: skip
+    the factors moved by the polar retraction (multinomial: 3 classes, the class mode
+    first)."""
     rng = np.random.default_rng(1)
-    core, factors, _ = true_lsr(SHAPE, (2, 2, 3), S, rng)
-    design, n = InMemoryDesign(p.X), 200
+    n = 200
+    if family == "multinomial":
+        p = make_multiclass_problem(n, 3, sample_shape=SHAPE, ranks=(2, 2, 3), random_state=3)
+        design = MultiOutputDesign(InMemoryDesign(p.X), 2)
+        core, factors, _ = true_lsr((2, *SHAPE), (2, 2, 2, 3), S, rng)
+    else:
+        p = make_lsr_problem(n, sample_shape=SHAPE, ranks=(2, 2, 3), separation_rank=S,
+                             family=family, random_state=3)  # fmt: skip
+        design = InMemoryDesign(p.X)
+        core, factors, _ = true_lsr(SHAPE, (2, 2, 3), S, rng)
     objective = Objective(make_family(family), p.y, None, 0.0)
     eta = design.forward(lsr_tensor(core, factors))
     jac = fisher._forward_many(design, fisher.tangent_directions(core, factors))
-    information = jac.T @ (objective.sample_curvature(eta)[:, None] * n * jac)
+    information = fisher._gauss_newton(objective, eta, jac, n)
     residual = design.adjoint(objective.sample_gradient(eta))
     information += n * fisher.curvature_term(residual, core, factors)
     tangents = [[fisher.stiefel_tangents(U) for U in term] for term in factors]

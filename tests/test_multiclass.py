@@ -105,13 +105,35 @@ def test_same_multinomial_fit_on_every_backend(name):
                                reference.predict_proba(p.X), rtol=1e-6, atol=1e-9)  # fmt: skip
 
 
-def test_bootstrap_intervals_and_clear_errors_for_what_is_not_there():
+def test_full_rank_multinomial_has_the_glm_standard_errors():
+    """Ranks equal to the dimensions: multinomial regression on Z = [X_flat, 1], whose
+    information is ``sum_i H_i (x) z_i z_i^T`` with ``H_i = diag(p_i) - p_i p_i^T``."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 3, 4))
+    logits = np.concatenate(
+        [np.zeros((500, 1)), X.reshape(500, -1) @ rng.normal(0, 0.3, (12, 2))], 1
+    )
+    probabilities = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    y = (probabilities.cumsum(1)[:, :-1] < rng.random(500)[:, None]).sum(1)
+    model = LSRClassifier(ranks=(3, 4), tol=1e-12, max_iter=3000, random_state=0).fit(X, y)
+    Z = np.concatenate([X.reshape(500, -1), np.ones((500, 1))], axis=1)
+    p = model.predict_proba(X)[:, 1:]
+    H = p[:, :, None] * np.eye(2) - p[:, :, None] * p[:, None, :]
+    information = np.einsum("icd,ia,ib->cadb", H, Z, Z).reshape(26, 26)
+    expected = np.sqrt(np.diag(np.linalg.inv(information))).reshape(2, 13)[:, :12]
+    got = model.coef_stderr(X, y).reshape(2, 12)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_intervals_and_clear_errors_for_what_is_not_there():
     p = problem(n=600)
     model = LSRClassifier(ranks=2, random_state=0).fit(p.X, p.y)
     lower, upper = model.coef_interval(p.X, p.y, method="bootstrap", n_boot=4, random_state=0)
     assert lower.shape == (3, *SHAPE) and np.all(lower <= upper)
-    with pytest.raises(NotImplementedError, match="bootstrap"):
-        model.coef_interval(p.X, p.y)
+    lower, upper = model.coef_interval(p.X, p.y)
+    assert (
+        lower.shape == (3, *SHAPE) and np.all(lower < model.coef_) and np.all(model.coef_ < upper)
+    )
     with pytest.raises(ValueError, match="covariates are not supported"):
         model.fit(p.X, p.y, covariates=np.random.default_rng(0).normal(size=(600, 2)))
     with pytest.raises(ValueError, match="project"):

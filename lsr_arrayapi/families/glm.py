@@ -219,8 +219,8 @@ class Multinomial(FamilyBase):
     the log-odds of classes 1, ..., C - 1 against class 0 (whose predictor
     is 0): ``loss = logsumexp(0, eta) - eta_y``.  ``mean(eta)`` is the
     ``(n, C)`` class probabilities.  The softmax's curvature is a full
-    ``m x m`` matrix per sample, bounded by 1/2; there is no diagonal
-    ``curvature``, so the ALS schedule does not apply.
+    ``m x m`` matrix per sample (``curvature_blocks``), bounded by 1/2; there is
+    no diagonal ``curvature``, so the ALS schedule does not apply.
     """
 
     name = "multinomial"
@@ -271,6 +271,14 @@ class Multinomial(FamilyBase):
         """``d loss_i / d eta_i`` ``(n, C - 1)``: probabilities less the one-hot codes."""
         probabilities = self.mean(eta)
         return (probabilities - self._one_hot(y, probabilities.shape[1], eta))[:, 1:]
+
+    def curvature_blocks(self, eta: Any) -> Any:
+        """``d^2 loss_i / d eta_i^2`` ``(n, m, m)``: ``diag(p) - p p^T`` on classes 1, ..., C - 1
+        (the Fisher information of the standard errors)."""
+        xp = array_namespace(eta)
+        p = self.mean(eta)[:, 1:]
+        eye = xp.eye(p.shape[1], dtype=p.dtype, device=device(p))
+        return p[:, :, None] * eye[None, :, :] - p[:, :, None] * p[:, None, :]
 
     def sample(self, eta: Any, rng: Any, noise: float) -> Any:
         """Class codes drawn from the softmax of ``[0, eta]`` (``eta`` ``(n, m)``, host arrays)."""

@@ -179,16 +179,27 @@ def _repeat(x: Any, count: int, xp: Any) -> Any:
 
 
 def _forward_many(design: Design, directions: Any) -> Any:
-    """``X_flat @ directions^T`` ``(n, q)``: one GEMM in memory, else one pass per row."""
+    """``X_flat @ directions^T`` ``(n, q)``: one GEMM in memory, else one pass per row.
+
+    For m stacked tensors (:class:`~lsr_arrayapi.data.multi_output.MultiOutputDesign`)
+    each direction is ``(m, d)`` and the result ``(n, m, q)``.
+    """
     xp = array_namespace(directions)
     if isinstance(design, InMemoryDesign):
         design.passes += 1
         return xp.matmul(design.flat, xp.matrix_transpose(directions))
+    inner = getattr(design, "inner", None)
+    if isinstance(inner, InMemoryDesign):
+        q, m = int(directions.shape[0]), int(getattr(design, "outputs", 1))
+        stacked = xp.reshape(directions, (q * m, -1))
+        inner.passes += 1
+        product = xp.reshape(xp.matmul(inner.flat, xp.matrix_transpose(stacked)), (-1, q, m))
+        return xp.permute_dims(product, (0, 2, 1))
     shape = design.sample_shape
     columns = [
         design.forward(xp.reshape(directions[i, ...], shape)) for i in range(directions.shape[0])
     ]
-    return xp.stack(columns, axis=1)
+    return xp.stack(columns, axis=-1)
 
 
 def fisher_stderr(
@@ -219,25 +230,25 @@ def fisher_stderr(
     n = design.n_samples
     shape = design.sample_shape
     ranks = tuple(int(r) for r in core.shape)
+    outputs = int(getattr(design, "outputs", 1))  # m predictors per sample
     linear = [] if covariates is None else [covariates]
     if fit_intercept:
-        linear.insert(0, xp.ones((n, 1), dtype=core.dtype, device=device(core)))
-    extra = sum(int(block.shape[1]) for block in linear)
+        linear.insert(0, _intercept_columns(n, outputs, like=core))
+    extra = sum(int(block.shape[-1]) for block in linear)
     p = model_dimension(shape, ranks, len(factors)) + extra
     directions = tangent_directions(core, factors)  # (q, D)
     eta = design.forward(lsr_tensor(core, factors)) + intercept
     if covariates is not None:
         eta = eta + xp.matmul(covariates, covariate_coef)
-    jac = _forward_many(design, directions)  # (n, q)
+    jac = _forward_many(design, directions)  # (n, q), or (n, m, q)
     if extra:  # the linear part's coordinates: the columns [1, Z], which do not move B
-        jac = xp.concat([jac, *linear], axis=1)
+        jac = xp.concat([jac, *linear], axis=-1)
         zero = xp.zeros(
             (extra, directions.shape[1]), dtype=directions.dtype, device=device(directions)
         )
         directions = xp.concat([directions, zero], axis=0)
     objective = Objective(family, y, weights, alpha)
-    curvature = objective.sample_curvature(eta) * n  # w_i h_i n: n h_i for equal weights
-    information = xp.matmul(xp.matrix_transpose(jac) * curvature[None, :], jac)
+    information = _gauss_newton(objective, eta, jac, n)
     if alpha:
         information = information + n * alpha * xp.matmul(
             directions, xp.matrix_transpose(directions)
@@ -252,6 +263,38 @@ def fisher_stderr(
         information = information + curvature_part
     information = information / _dispersion(family, objective, eta, n, p)
     return _delta_method_stderr(information, directions, p, shape), n - p
+
+
+def _intercept_columns(n: int, outputs: int, *, like: Any) -> Any:
+    """The intercept's columns of the Jacobian of eta: ones ``(n, 1)``, or one identity per
+    sample ``(n, m, m)`` for m predictors (one intercept each)."""
+    xp = array_namespace(like)
+    if outputs == 1:
+        return xp.ones((n, 1), dtype=like.dtype, device=device(like))
+    eye = xp.eye(outputs, dtype=like.dtype, device=device(like))
+    return xp.broadcast_to(eye[None, ...], (n, outputs, outputs))
+
+
+def _gauss_newton(objective: Objective, eta: Any, jac: Any, n: int) -> Any:
+    """``n sum_i w_i J_i^T H_i J_i`` ``(q, q)``: ``J_i`` the rows (or ``(m, q)`` blocks) of
+    ``jac``, ``H_i`` the family's curvature in eta (``curvature_blocks`` ``(n, m, m)`` for
+    m predictors per sample)."""
+    xp = objective.xp
+    if jac.ndim == 2:
+        curvature = objective.sample_curvature(eta) * n  # w_i h_i n: n h_i for equal weights
+        return xp.matmul(xp.matrix_transpose(jac) * curvature[None, :], jac)
+    blocks = (
+        objective.family.curvature_blocks(eta) * (objective.sample_weights() * n)[:, None, None]
+    )
+    m = int(jac.shape[1])
+    information = None
+    for c in range(m):
+        for d in range(m):
+            part = xp.matmul(
+                xp.matrix_transpose(jac[:, c, :] * blocks[:, c, d][:, None]), jac[:, d, :]
+            )
+            information = part if information is None else information + part
+    return information
 
 
 def _dispersion(family: Any, objective: Objective, eta: Any, n: int, p: int) -> float:
