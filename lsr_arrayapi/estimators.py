@@ -427,6 +427,7 @@ class _LSRBase(BaseEstimator):
             weights=check_sample_weight(sample_weight, eta, xp=xp),
             covariates=Z,
             covariate_coef=None if Z is None else follow(self.covariate_coef_, like, xp=xp),
+            eta=eta,
         )
 
     def _bootstrap(

@@ -46,7 +46,7 @@ def test_multinomial_gradient_probabilities_and_stability():
 
 @pytest.mark.parametrize("S", [1, 2])
 def test_cold_start_reaches_the_truth_started_fit(S):
-    """Within the issue's 1.3x of the truth-started error; in fact the same fit."""
+    """The cold start reaches the truth-started fit: its error within 1.05x, its loss to 1e-5."""
     p = problem(S=S)
     fit = fit_lsr(p.X, p.y, ranks=2, separation_rank=S, family="multinomial", fit_intercept=True,
                   random_state=0)  # fmt: skip

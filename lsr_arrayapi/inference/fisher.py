@@ -215,6 +215,7 @@ def fisher_stderr(
     weights: Any = None,
     covariates: Any = None,
     covariate_coef: Any = None,
+    eta: Any = None,
     observed: bool = True,
 ) -> tuple[Any, int]:
     """Standard errors of every entry of B, shape ``d``, and the residual degrees of freedom.
@@ -222,6 +223,7 @@ def fisher_stderr(
     ``y`` ``(n,)`` are the family's responses, ``weights`` the sample weights
     normalized to sum 1 (None: equal), ``covariates`` Z ``(n, p)`` and
     ``covariate_coef`` gamma ``(p,)`` the fit's linear part beside the intercept,
+    ``eta`` the fit's linear predictor when the caller has it (else one pass computes it),
     ``alpha`` the ridge penalty of the fit
     (with ``alpha > 0`` the errors are those of the penalized objective's
     curvature).  Entries the data do not determine get ``inf``.
@@ -237,9 +239,10 @@ def fisher_stderr(
     extra = sum(int(block.shape[-1]) for block in linear)
     p = model_dimension(shape, ranks, len(factors)) + extra
     directions = tangent_directions(core, factors)  # (q, D)
-    eta = design.forward(lsr_tensor(core, factors)) + intercept
-    if covariates is not None:
-        eta = eta + xp.matmul(covariates, covariate_coef)
+    if eta is None:  # the fit's linear predictor, unless the caller has it: a pass over X
+        eta = design.forward(lsr_tensor(core, factors)) + intercept
+        if covariates is not None:
+            eta = eta + xp.matmul(covariates, covariate_coef)
     jac = _forward_many(design, directions)  # (n, q), or (n, m, q)
     if extra:  # the linear part's coordinates: the columns [1, Z], which do not move B
         jac = xp.concat([jac, *linear], axis=-1)
