@@ -108,10 +108,14 @@ class Objective:
             s_hi = slope_at(hi)
         else:
             return lo
-        target = rtol * abs(s_lo)
+        # Relative to the smaller end: the slope can be 1e8 times steeper on one side
+        # of the root than on the other (gamma with y ~ 1e8 started at eta = 0), and
+        # a tolerance on the steep side would accept the flat far end as the root.
+        inf = float("inf")
+        target = rtol * min(abs(s_lo), abs(s_hi))
         t, side, streak = hi, 0, 0
         for _ in range(100):
-            if s_hi == float("inf") or streak >= 2:
+            if s_hi == inf or streak >= 2:
                 t = 0.5 * (lo + hi)
             else:
                 t = hi - s_hi * (hi - lo) / (s_hi - s_lo)
@@ -125,6 +129,8 @@ class Objective:
                 if side == -1:
                     s_hi *= 0.5
             else:
+                if s_hi == inf:  # the first finite slope beyond the root sets the tolerance
+                    target = rtol * min(abs(s_lo), s_t)
                 hi, s_hi = t, s_t
                 if side == 1:
                     s_lo *= 0.5

@@ -2,7 +2,9 @@
 
 Every step size, curvature weight, stopping rule and the cold start's ridge
 path are relative to the data, so rescaling X (or y, for least squares)
-rescales the answer and changes nothing else.
+rescales the answer and changes nothing else.  The same holds for a gamma
+response (y -> c y moves only the intercept) and for any affine map of the
+covariates (their coefficients are divided by the scale).
 """
 
 from __future__ import annotations
@@ -101,3 +103,59 @@ def test_integer_volumes_fit_like_their_rescaled_floats():
     raw = _fit(volumes, y, "gaussian", 2, {})
     scaled = _fit(volumes / 65535.0, y, "gaussian", 2, {})
     assert _relative(np.asarray(raw.coef) * 65535, scaled.coef) < AGREE
+
+
+@settings(max_examples=6, deadline=None)
+@given(exponent=st.integers(-8, 8), seed=st.integers(0, 3))
+def test_rescaling_gamma_responses_only_shifts_the_intercept(exponent, seed):
+    """Gamma with the log link: y -> c y is eta -> eta + log c, the same B.
+
+    A line search whose tolerance followed the steep side of the slope accepted
+    the far end of its bracket here at c = 1e8 (a converged fit predicting inf).
+    """
+    problem = make_lsr_problem(200, sample_shape=(3, 4, 5), family="gamma", noise=0.3,
+                               random_state=seed)  # fmt: skip
+    X, y = np.asarray(problem.X), np.asarray(problem.y)
+    c = 10.0**exponent
+    options = {"fit_intercept": True}
+    base = _fit(X, y, "gamma", 1, options)
+    scaled = _fit(X, c * y, "gamma", 1, options)
+    assert scaled.converged == base.converged
+    assert _relative(scaled.coef, base.coef) < AGREE
+    assert np.isclose(scaled.intercept - np.log(c), base.intercept, rtol=0, atol=1e-4)
+
+
+#: (family, noise) for the covariate tests: every built-in family with a scalar predictor
+COVARIATE_FAMILIES = [("gaussian", 0.5), ("logistic", 1.0), ("poisson", 1.0), ("gamma", 0.3)]
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    case=st.sampled_from(COVARIATE_FAMILIES),
+    exponents=st.lists(st.integers(-150, 150), min_size=2, max_size=2),
+    offsets=st.lists(st.sampled_from([0.0, -3.0, 1e5]), min_size=2, max_size=2),
+)
+def test_affine_maps_of_the_covariates_leave_the_fit_unchanged(case, exponents, offsets):
+    """Z -> (Z + a) diag(c) (with an intercept) spans the same linear part: the same B and
+    fitted eta, gamma divided by c, whatever the scale (1e-150 to 1e150) or offset.
+
+    The offset is in units of the column's own spread: a column 1e5 + 1e-8 z holds z
+    to 1e-3 only, and no fit recovers more of it than the data keep."""
+    family, noise = case
+    problem = make_lsr_problem(300, sample_shape=(3, 4, 5), family=family, noise=noise,
+                               random_state=0)  # fmt: skip
+    X, y = np.asarray(problem.X), np.asarray(problem.y)
+    Z = np.random.default_rng(1).standard_normal((300, 2))
+    scale, offset = 10.0 ** np.asarray(exponents, float), np.asarray(offsets)
+
+    def fit(covariates):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fit_lsr(X, y, ranks=2, family=family, fit_intercept=True, random_state=0,
+                           max_iter=300, covariates=covariates)  # fmt: skip
+
+    base, moved = fit(Z), fit((Z + offset) * scale)
+    assert moved.converged == base.converged
+    assert _relative(moved.coef, base.coef) < AGREE
+    assert _relative(moved.covariate_coef * scale, base.covariate_coef) < AGREE
+    assert _relative(moved.eta, base.eta) < AGREE

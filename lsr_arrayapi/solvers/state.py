@@ -57,9 +57,11 @@ class FitState:
         #: the unpenalized linear part: the intercept and the covariates Z (n, p)
         self.covariates = covariates
         self.has_linear_terms = fit_intercept or covariates is not None
-        self.linear_design = (
-            None if covariates is None else linear_design(covariates, fit_intercept)
-        )
+        #: ``[1, Z] = Q R`` (thin QR): Newton runs on ``u = R theta`` with the design Q,
+        #: whose columns are orthonormal whatever the scale, offset or collinearity of Z
+        self.linear_basis: Any = None
+        if covariates is not None:
+            self.linear_basis = self.xp.linalg.qr(linear_design(covariates, fit_intercept))
         self.start_value = math.inf
         # the family's bound on d^2 loss / d eta^2 (1 when unbounded): first step guesses
         self.curvature = getattr(objective.family, "curvature_bound", None) or 1.0
@@ -281,7 +283,8 @@ class FitState:
 
     def update_linear_terms(self) -> None:
         """The intercept (an exact line search along its gradient) or, with covariates,
-        the intercept and gamma together (one damped Newton step on ``[1, Z]``)."""
+        the intercept and gamma together (one damped Newton step on ``[1, Z]``, taken in
+        the orthonormal basis of its columns)."""
         if self.covariates is None:
             self.update_intercept()
             return
@@ -289,7 +292,9 @@ class FitState:
         if self.fit_intercept:
             first = self.xp.asarray([self.intercept], dtype=theta.dtype, device=self.design.device)
             theta = self.xp.concat([first, theta])
-        theta = newton_block(self, self.linear_design, theta, steps=1)
+        q, r = self.linear_basis
+        u = newton_block(self, q, self.xp.matmul(r, theta), steps=1)
+        theta = self.xp.linalg.solve(r, u[:, None])[:, 0]
         if self.fit_intercept:
             self.intercept, theta = float(theta[0]), theta[1:]
         self.covariate_coef = theta
