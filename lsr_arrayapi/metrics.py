@@ -69,8 +69,8 @@ def poisson_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
 def gamma_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
     """Mean gamma deviance ``2 mean(y / mu - log(y / mu) - 1)``, weighted by ``sample_weight``."""
     xp = array_namespace(y, mu)
-    ratio = y / mu
-    term = 2.0 * (ratio - xp.log(ratio) - 1.0)
+    # log y - log mu, not log(y / mu): y / mu underflows to 0 for subnormal y
+    term = 2.0 * (y / mu - (xp.log(y) - xp.log(mu)) - 1.0)
     if sample_weight is None:
         return float(xp.mean(term))
     return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from scipy import special
 
+from lsr_arrayapi import LSRGammaRegressor
 from lsr_arrayapi.families import Gamma, Gaussian, Logistic, Poisson
+from lsr_arrayapi.families.glm import _GAMMA_SERIES_FROM, gamma_profile_log_likelihood
+from lsr_arrayapi.metrics import gamma_deviance
 
 FAMILIES = [Gaussian(), Logistic(), Poisson(), Gamma()]
 
@@ -79,3 +85,31 @@ def test_gamma_expected_curvature_and_profiled_likelihood():
     expected = -best.fun + np.sum(np.log(y))
     assert family.log_likelihood(eta, y) == pytest.approx(expected, rel=1e-7)
     assert 1 / np.exp(best.x) == pytest.approx(0.25, rel=0.05)  # shape 1 / noise^2
+
+
+def test_gamma_profile_likelihood_is_finite_and_continuous_for_any_deviance():
+    """From a near-perfect fit (m = 5e-324) to a far one (m = 1e300); the series and the
+    direct formula meet at the switch, and the shape solves its equation."""
+    values = [gamma_profile_log_likelihood(10.0**e) for e in range(-300, 301, 10)]
+    assert all(np.isfinite(values)) and np.all(np.diff(values) < 0)
+    assert np.isfinite(gamma_profile_log_likelihood(5e-324))
+    m = 1 / (2 * _GAMMA_SERIES_FROM)  # about where the series takes over
+    below, above = (gamma_profile_log_likelihood(m * f) for f in (1 + 1e-9, 1 - 1e-9))
+    assert abs(below - above) < 1e-7
+    nu = 3.7  # the direct formula at a shape where nothing cancels
+    m = np.log(nu) - special.digamma(nu)
+    expected = nu * np.log(nu) - special.gammaln(nu) - nu * (1 + m)
+    assert np.isclose(gamma_profile_log_likelihood(m), expected, rtol=1e-12)
+
+
+def test_gamma_criteria_and_deviance_survive_extreme_responses():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((80, 3, 4, 5))
+    y = rng.gamma(10.0, 0.1, 80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSRGammaRegressor(ranks=2, max_iter=20).fit(X, y)
+    for extreme in (y * 1e9, model.predict(X) * (1 + 1e-7 * rng.standard_normal(80))):
+        assert np.isfinite(model.bic(X, extreme)) and np.isfinite(model.log_likelihood(X, extreme))
+    assert np.isfinite(model.score(X, np.r_[5e-324, y[1:]]))
+    assert np.isfinite(gamma_deviance(np.array([5e-324, 1.0]), np.array([2.0, 1.0])))

@@ -185,21 +185,14 @@ class Gamma(FamilyBase):
         """With the shape ``nu`` at its maximum-likelihood value for this fit:
         ``n (nu log nu - log Gamma(nu) - nu (1 + m))``, ``m = mean(y / mu - log(y / mu) - 1)``
         the mean half deviance, less the model-free ``sum log y``."""
-        from scipy import optimize, special
-
         xp = array_namespace(eta, y)
-        n = int(y.shape[0])
-        ratio = y * xp.exp(-eta)
-        half_deviance = float(xp.mean(ratio - xp.log(ratio) - 1.0))
+        log_ratio = xp.log(y) - eta  # not log(y / mu): y / mu can underflow to 0
+        half_deviance = float(xp.mean(xp.exp(log_ratio) - log_ratio - 1.0))
         if not half_deviance > 0:
             return math.inf  # an interpolating fit
-
-        # nu solves log nu - digamma(nu) = m; the left side falls from +inf to 0
-        def gap(nu: float) -> float:
-            return math.log(nu) - float(special.digamma(nu)) - half_deviance
-
-        nu = optimize.brentq(gap, 1e-8, 1e12)
-        return n * (nu * math.log(nu) - float(special.gammaln(nu)) - nu * (1.0 + half_deviance))
+        if half_deviance == math.inf:
+            return -math.inf
+        return int(y.shape[0]) * gamma_profile_log_likelihood(half_deviance)
 
     def sample(self, eta: Any, rng: Any, noise: float) -> Any:
         """``y ~ Gamma(shape 1 / noise^2, mean exp(eta))``: ``noise`` is the coefficient of variation."""
@@ -238,8 +231,16 @@ class Multinomial(FamilyBase):
                 "multinomial family needs class codes 0, 1, ..., C - 1; use LSRClassifier "
                 "for other labels"
             )
-        if not int(xp.max(y)) >= 2:
+        top = int(xp.max(y))
+        if not top >= 2:
             raise ValueError("multinomial family needs at least three classes; use logistic")
+        present = int(xp.unique_values(y).shape[0])
+        if present != top + 1:
+            raise ValueError(
+                f"multinomial family needs every class code 0, 1, ..., {top} present "
+                f"(max(y) = {top} sets C = {top + 1}), but y has {present} distinct codes; "
+                "use LSRClassifier for other labels"
+            )
 
     def _logits(self, eta: Any) -> Any:
         """``[0, eta]`` ``(n, C)``: class 0's predictor is 0."""
@@ -296,3 +297,33 @@ class Multinomial(FamilyBase):
 
 
 BUILTIN_FAMILIES = (Gaussian, Logistic, Poisson, Gamma, Multinomial)
+
+
+def gamma_profile_log_likelihood(half_deviance: float) -> float:
+    """The gamma log-likelihood per sample at the maximum-likelihood shape (less ``mean log y``).
+
+    ``half_deviance`` m > 0 is the mean ``y / mu - log(y / mu) - 1``; the shape nu
+    solves ``log nu - digamma(nu) = m``, and ``1 / (2 nu) < log nu - digamma(nu) < 1 / nu``
+    brackets it in ``(1 / (2 m), 1 / m)`` for every m.  Above nu = 1e3 (m below
+    about 5e-4) both that equation and ``nu log nu - log Gamma(nu)`` cancel to
+    a few digits, so their asymptotic series are used there.
+    """
+    from scipy import optimize, special
+
+    if half_deviance < 1e-100:  # nu = 1 / (2 m) to working precision
+        return -0.5 * math.log(4 * math.pi * half_deviance) - 0.5
+
+    def gap(nu: float) -> float:
+        if nu >= _GAMMA_SERIES_FROM:
+            inv = 1.0 / nu
+            return inv / 2 + inv**2 / 12 - inv**4 / 120 + inv**6 / 252 - half_deviance
+        return math.log(nu) - float(special.digamma(nu)) - half_deviance
+
+    nu = optimize.brentq(gap, 0.49 / half_deviance, 1.01 / half_deviance, rtol=1e-14)
+    if nu >= _GAMMA_SERIES_FROM:  # Stirling: nu log nu - log Gamma(nu) - nu
+        inv = 1.0 / nu
+        return 0.5 * math.log(nu / (2 * math.pi)) - inv / 12 + inv**3 / 360 - nu * half_deviance
+    return nu * math.log(nu) - float(special.gammaln(nu)) - nu * (1.0 + half_deviance)
+
+
+_GAMMA_SERIES_FROM = 1e3
