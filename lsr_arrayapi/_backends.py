@@ -54,8 +54,18 @@ def to_host(x: Any) -> np.ndarray:
 
 
 def host_labels(y: Any) -> np.ndarray:
-    """Labels of any kind (array, list, pandas Series) as a NumPy array."""
-    return np.asarray(y if isinstance(y, list | tuple) else to_host(y))
+    """Labels of any kind (array, list, pandas Series) as a NumPy array.
+
+    A list that mixes strings with other labels is an error, not silently
+    stringified (NumPy would turn ``[1, "a"]`` into ``["1", "a"]``).
+    """
+    if not isinstance(y, list | tuple):
+        return np.asarray(to_host(y))
+    labels = np.asarray(y)
+    if labels.ndim == 1 and labels.dtype.kind in "US" and not all(isinstance(v, str) for v in y):
+        kinds = sorted({type(v).__name__ for v in y})
+        raise ValueError(f"y mixes labels of types {kinds}; use labels of one type")
+    return labels
 
 
 def encode_host_labels(
@@ -90,3 +100,14 @@ def encode_host_labels(
             f"y has labels not seen in fit: {list(dict.fromkeys(labels[unknown].tolist()))[:10]}"
         )
     return classes, np.searchsorted(classes, labels).astype(np.float64)
+
+
+def take_rows(values: Any, rows: Any) -> Any:
+    """``values[rows]`` (``rows``: host integer indices) for an array of any namespace, kept
+    on its device, or for a host sequence (labels, lists)."""
+    from array_api_compat import array_namespace, device, is_array_api_obj
+
+    if not is_array_api_obj(values):
+        return host_labels(values)[rows]
+    xp = array_namespace(values)
+    return xp.take(values, xp.asarray(rows, device=device(values)), axis=0)

@@ -22,17 +22,19 @@ candidate is then refitted from its grid fit with the estimator's own ``tol``.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import array_api_extra as xpx
-from sklearn import config_context
-from sklearn.base import clone
-from sklearn.model_selection import cross_val_score
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv
 
+from lsr_arrayapi._backends import host_labels, take_rows
 from lsr_arrayapi._namespace import array_namespace, device
 from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
+from lsr_arrayapi.validation import check_X
 
 CRITERIA = ("bic", "aic", "cv")
 
@@ -67,8 +69,9 @@ def select_ranks(
         Lower ``bic`` / ``aic`` on the data, or higher mean ``cv``-fold score
         (the estimator's ``score``; no warm starts, the best refitted on all data).
         Warm starts between ranks apply to S = 1 (see the module docstring).
-    cv : int, default=5
-        Folds for ``criterion="cv"``.
+    cv : int or cross-validation splitter, default=5
+        Folds for ``criterion="cv"`` (an int: stratified folds for a classifier,
+        as in scikit-learn's ``cross_val_score``).
     grid_tol : float or None, default=1e-4
         The candidates' ``tol`` (the estimator's own when that is looser, or when
         None); the chosen one is refitted from its grid fit with the estimator's ``tol``.
@@ -91,23 +94,28 @@ def select_ranks(
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
     if grid_tol is not None and not (isinstance(grid_tol, int | float) and grid_tol > 0):
         raise ValueError(f"grid_tol must be a positive number or None, got {grid_tol!r}")
+    if not hasattr(X, "shape"):  # a nested list
+        X = check_X(X)[1]
+    _check_rows(X, y, covariates)
     tol = estimator.get_params()["tol"]
     loose = tol if grid_tol is None else max(tol, grid_tol)
     K = len(X.shape) - 1
-    candidates = [(r,) * K if isinstance(r, int) else tuple(int(v) for v in r) for r in ranks]
+    candidates = _candidate_ranks(ranks, K)
     table: list[dict[str, Any]] = []
     fitted: list[Any] = []
-    for S in separation_ranks:
+    for S in _separation_ranks(separation_ranks):
         previous = None
         for shape in candidates:
             began = time.perf_counter()
             model = clone(estimator).set_params(ranks=shape, separation_rank=S, tol=loose)
             if criterion == "cv":
-                value = -float(_cv_score(model, X, y, cv, covariates))
+                value = -_cv_score(model, X, y, cv, covariates)
                 model.fit(X, y, covariates=covariates)
             else:
-                if S == 1 and previous is not None and _embeds(previous, shape):
-                    model.set_params(init=embedded_start(previous, shape))
+                # a multinomial fit's core has its class mode first: embed the tensor modes
+                full = shape if previous is None else tuple(previous.core_.shape[:-K]) + shape
+                if S == 1 and previous is not None and _embeds(previous, full):
+                    model.set_params(init=embedded_start(previous, full))
                 model.fit(X, y, covariates=covariates)
                 value = getattr(model, criterion)(X, y, covariates)
                 previous = model
@@ -134,13 +142,88 @@ def select_ranks(
     return clone(best).set_params(tol=tol, init=start).fit(X, y, covariates=covariates), table
 
 
-def _cv_score(model: Any, X: Any, y: Any, cv: int, covariates: Any) -> float:
-    """The mean cross-validated score; covariates are split with the samples (metadata routing)."""
-    if covariates is None:
-        return float(cross_val_score(model, X, y, cv=cv).mean())
-    with config_context(enable_metadata_routing=True):
-        routed = clone(model).set_fit_request(covariates=True).set_score_request(covariates=True)
-        return float(cross_val_score(routed, X, y, cv=cv, params={"covariates": covariates}).mean())
+def _cv_score(model: Any, X: Any, y: Any, cv: Any, covariates: Any) -> float:
+    """The mean score over the folds of ``cv`` (stratified for a classifier, as in
+    scikit-learn's ``cross_val_score``); the rows of X, y and the covariates are taken
+    in their own namespaces, so X of any array library (array-api-strict included)
+    stays where it is.  A fold that cannot be fitted or scored raises, naming it."""
+    classifier = is_classifier(model)
+    splitter = check_cv(cv, host_labels(y) if classifier else None, classifier=classifier)
+    n = int(X.shape[0])
+    rows = list(range(n))
+    scores = []
+    for fold, (train, test) in enumerate(
+        splitter.split(rows, host_labels(y) if classifier else None)
+    ):
+        part = clone(model)
+
+        def split(values: Any, index: Any) -> Any:
+            return None if values is None else take_rows(values, index)
+
+        try:
+            part.fit(take_rows(X, train), take_rows(y, train), covariates=split(covariates, train))
+            scores.append(
+                float(
+                    part.score(
+                        take_rows(X, test), take_rows(y, test), covariates=split(covariates, test)
+                    )
+                )
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"cross-validation fold {fold} failed for ranks {model.ranks}, "
+                f"separation_rank {model.separation_rank}: {exc}"
+            ) from exc
+    return sum(scores) / len(scores)
+
+
+def _candidate_ranks(ranks: Any, K: int) -> list[tuple[int, ...]]:
+    """The candidates as tuples of K ranks (an int: the same in every mode)."""
+    if not _is_sequence(ranks) or len(ranks) == 0:
+        raise ValueError(
+            f"ranks must be a non-empty sequence of candidates, each an int or {K} ints; "
+            f"got {ranks!r}"
+        )
+    candidates = []
+    for r in ranks:
+        if _is_int(r):
+            candidates.append((int(r),) * K)
+        elif _is_sequence(r) and all(_is_int(v) for v in r):
+            candidates.append(tuple(int(v) for v in r))
+        else:
+            raise ValueError(f"each candidate in ranks must be an int or {K} ints, got {r!r}")
+    return candidates
+
+
+def _separation_ranks(separation_ranks: Any) -> list[int]:
+    if (
+        not _is_sequence(separation_ranks)
+        or len(separation_ranks) == 0
+        or not all(_is_int(S) and S >= 1 for S in separation_ranks)
+    ):
+        raise ValueError(
+            f"separation_ranks must be a non-empty sequence of positive ints, got {separation_ranks!r}"
+        )
+    return [int(S) for S in separation_ranks]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str)
+
+
+def _check_rows(X: Any, y: Any, covariates: Any) -> None:
+    """y and the covariates have X's number of rows (before any fold is split)."""
+    n = int(X.shape[0])
+    for name, values in (("y", y), ("covariates", covariates)):
+        if values is None:
+            continue
+        rows = int(values.shape[0]) if hasattr(values, "shape") else len(values)
+        if rows != n:
+            raise ValueError(f"{name} has {rows} rows but X has {n} samples")
 
 
 def _embeds(model: Any, ranks: tuple[int, ...]) -> bool:

@@ -159,3 +159,27 @@ def test_digits_accuracy_within_two_points_of_logistic_regression():
     model.fit(X_train, y_train)
     assert model.coef_.shape == (9, 8, 8)
     assert model.score(X_test, y_test) >= expected - 0.02
+
+
+def test_labels_the_model_cannot_read_raise_instead_of_guessing():
+    """Codes with a gap would fit classes that never occur; a list of mixed types would be
+    stringified by NumPy; an infinite label is no class."""
+    p = problem(n=90)
+    y = np.asarray(p.y)
+    with pytest.raises(ValueError, match=r"every class code 0, 1, \.\.\., 9 present"):
+        fit_lsr(p.X, np.where(y == 2, 9.0, y), ranks=2, family="multinomial")
+    with pytest.raises(ValueError, match="mixes labels of types"):
+        LSRClassifier(ranks=2).fit(p.X, [[1, "a", 2.5, 3][int(v)] for v in y])
+    with pytest.raises(ValueError, match="infinite labels"):
+        LSRClassifier(ranks=2).fit(p.X, np.where(y == 3, np.inf, y))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_bootstrap_resamples_keep_every_class():
+    """Twelve samples of four classes: a plain resample often loses a class, which would
+    change the model's shape; resamples are redrawn until every class is present."""
+    p = make_multiclass_problem(12, 4, sample_shape=(3, 4, 5), ranks=(2, 2, 2), scale=2.0,
+                                random_state=0)  # fmt: skip
+    model = LSRClassifier(ranks=2, max_iter=20).fit(p.X, p.y)
+    lower, upper = model.coef_interval(p.X, p.y, method="bootstrap", n_boot=20, random_state=0)
+    assert lower.shape == model.coef_.shape and np.all(lower <= upper)

@@ -1,12 +1,14 @@
-"""select_ranks: the criterion's choice, warm starts between neighbouring ranks."""
+"""select_ranks: the criterion's choice, warm starts between neighbouring ranks, and
+clear errors for grids, rows and folds it cannot use."""
 
 import warnings
 
 import numpy as np
 import pytest
+from conftest import CPU_BACKENDS, load_backend
 
-from lsr_arrayapi import LSRRegressor, select_ranks
-from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi import LSRClassifier, LSRRegressor, select_ranks
+from lsr_arrayapi.data.datasets import make_lsr_problem, make_multiclass_problem
 from lsr_arrayapi.selection import embedded_start
 
 SHAPE = (6, 7, 8)
@@ -55,3 +57,65 @@ def test_cross_validation_and_bad_criteria(problem):
     assert best.core_.shape == (2, 2, 2) and len(table) == 2
     with pytest.raises(ValueError, match="criterion must be one of"):
         select_ranks(LSRRegressor(), problem.X, problem.y, criterion="r2")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"ranks": ()}, "non-empty sequence"),
+        ({"ranks": 2}, "non-empty sequence"),
+        ({"ranks": (1.5,)}, "each candidate"),
+        ({"ranks": ("2",)}, "non-empty sequence|each candidate"),
+        ({"separation_ranks": ()}, "separation_ranks"),
+        ({"separation_ranks": 1}, "separation_ranks"),
+        ({"separation_ranks": (1.0,)}, "separation_ranks"),
+        ({"separation_ranks": (0,)}, "separation_ranks"),
+    ],
+)
+def test_bad_candidate_grids_raise_naming_the_argument(problem, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        select_ranks(LSRRegressor(), problem.X[:50], problem.y[:50], **arguments)
+
+
+def test_rows_are_checked_before_any_fold_is_split(problem):
+    X, y = problem.X[:60], problem.y[:60]
+    with pytest.raises(ValueError, match="covariates has 59 rows but X has 60"):
+        select_ranks(LSRRegressor(), X, y, criterion="cv", covariates=np.ones((59, 1)))
+    with pytest.raises(ValueError, match="y has 59 rows"):
+        select_ranks(LSRRegressor(), X, y[:-1])
+
+
+def test_a_fold_that_cannot_be_scored_raises_naming_it():
+    """A class seen once is missing from a training fold: an error, not a NaN criterion."""
+    p = make_multiclass_problem(90, 3, sample_shape=(3, 4, 5), ranks=(2, 2, 2), random_state=0)
+    y = np.asarray(p.y).copy()
+    y[0] = 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=r"cross-validation fold 0 failed .* not seen in fit"):
+            select_ranks(LSRClassifier(max_iter=20), p.X, y, ranks=(1,), criterion="cv", cv=3)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_multiclass_candidates_embed_their_tensor_modes():
+    """A multinomial core has its class mode first; warm starts embed the tensor modes only."""
+    p = make_multiclass_problem(300, 3, sample_shape=(3, 4, 5), ranks=(2, 2, 2), random_state=0)
+    best, table = select_ranks(LSRClassifier(max_iter=30), p.X, p.y, ranks=(1, 2))
+    assert [row["ranks"] for row in table] == [(1, 1, 1), (2, 2, 2)]
+    assert best.core_.shape[1:] in {(1, 1, 1), (2, 2, 2)} and best.core_.shape[0] == 2
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("name", CPU_BACKENDS)
+def test_cross_validation_on_every_backend_and_on_lists(problem, name):
+    """Folds are taken in X's own namespace (array-api-strict too); X may be a nested list."""
+    backend = load_backend(name)
+    X, y = problem.X[:90], problem.y[:90]
+    Z = np.random.default_rng(0).standard_normal((90, 1))
+    data = X.tolist() if name == "numpy" else backend.asarray(X)
+    best, table = select_ranks(LSRRegressor(max_iter=20, random_state=0), data, y, ranks=(1,),
+                               criterion="cv", cv=3, covariates=Z)  # fmt: skip
+    reference, expected = select_ranks(LSRRegressor(max_iter=20, random_state=0), X, y,
+                                       ranks=(1,), criterion="cv", cv=3, covariates=Z)  # fmt: skip
+    assert np.isclose(table[0]["criterion"], expected[0]["criterion"], rtol=1e-6)
+    assert np.allclose(backend.to_numpy(best.coef_), reference.coef_, atol=1e-8)

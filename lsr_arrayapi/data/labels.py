@@ -59,6 +59,8 @@ def encode_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[A
             raise ValueError(
                 f"y has {missing} missing label(s) (NaN); drop those samples or fill them in"
             )
+        if not bool(xp.all(xp.isfinite(labels))):
+            raise ValueError("y has infinite labels; class labels must be finite")
     classes = _classes(labels, xp) if classes is None else follow(classes, like, xp=xp)
     if labels.dtype != classes.dtype:  # compare in one dtype (the standard mixes no kinds)
         labels, classes = xp.astype(labels, xp.float64), xp.astype(classes, xp.float64)

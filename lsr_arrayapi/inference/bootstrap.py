@@ -15,13 +15,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from array_api_compat import is_array_api_obj
 from joblib import Parallel, delayed
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
-from lsr_arrayapi._backends import RandomState, host_labels, host_rng
-from lsr_arrayapi._namespace import array_namespace, device
+from lsr_arrayapi._backends import RandomState, host_labels, host_rng, take_rows
+from lsr_arrayapi._namespace import array_namespace
 
 
 def bootstrap_coefs(
@@ -35,17 +34,20 @@ def bootstrap_coefs(
     n_jobs: int | None = None,
     random_state: RandomState = None,
 ) -> Any:
-    """Coefficient tensors of ``n_boot`` refits on resampled data, ``(n_boot, d_1, ..., d_K)``.
+    """Coefficient tensors of the refits on resampled data, ``(n_boot, d_1, ..., d_K)`` (fewer
+    rows when some are left out, below).
 
     ``estimator`` is fitted on ``(X, y)``; X is an array of any namespace,
     ``y``, ``sample_weight`` and ``covariates`` (n, p) array-likes of n rows.  Warns
     (:class:`~sklearn.exceptions.ConvergenceWarning`) with the count of
-    replicates that did not converge.
+    replicates that did not converge.  A resample the model cannot be fitted to
+    (a covariate made constant, say) is left out with a ``UserWarning``, and
+    ``ValueError`` is raised when that is more than half of them.
     """
-    xp = array_namespace(X)
     n = int(X.shape[0])
     rng = host_rng(random_state)
-    draws = [rng.integers(0, n, size=n) for _ in range(n_boot)]
+    labels = host_labels(y) if is_classifier(estimator) else None
+    draws = [_resample(rng, n, labels) for _ in range(n_boot)]
     start = {
         "core": estimator.core_,
         "factors": estimator.factors_,
@@ -54,18 +56,36 @@ def bootstrap_coefs(
     }
     template = clone(estimator).set_params(init=start, verbose=0)
 
-    def replicate(rows: Any) -> tuple[Any, bool]:
-        index = xp.asarray(rows, device=device(X))
+    def replicate(rows: Any) -> tuple[Any, bool | str]:
         model = clone(template)
-        weight = None if sample_weight is None else _take(sample_weight, rows)
-        Z = None if covariates is None else _take(covariates, rows)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(xp.take(X, index, axis=0), _take(y, rows), sample_weight=weight, covariates=Z)
+        weight = None if sample_weight is None else take_rows(sample_weight, rows)
+        Z = None if covariates is None else take_rows(covariates, rows)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.fit(
+                    take_rows(X, rows), take_rows(y, rows), sample_weight=weight, covariates=Z
+                )
+        except ValueError as exc:  # a resample the model cannot be fitted to
+            return None, str(exc)
         return model.coef_, bool(model.converged_)
 
     results = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(replicate)(rows) for rows in draws)
-    missed = sum(not converged for _, converged in results)
+    failed = [reason for coef, reason in results if coef is None]
+    if 2 * len(failed) > n_boot:
+        raise ValueError(
+            f"{len(failed)} of {n_boot} bootstrap refits failed on their resamples, e.g.: "
+            f"{failed[0]}; use method='fisher'"
+        )
+    if failed:
+        warnings.warn(
+            f"{len(failed)} of {n_boot} bootstrap refits failed on their resamples and are "
+            f"left out (e.g.: {failed[0]})",
+            UserWarning,
+            stacklevel=3,
+        )
+    coefs = [coef for coef, _ in results if coef is not None]
+    missed = sum(converged is False for _, converged in results)
     if missed:
         warnings.warn(
             f"{missed} of {n_boot} bootstrap refits did not converge within max_iter; "
@@ -73,16 +93,22 @@ def bootstrap_coefs(
             ConvergenceWarning,
             stacklevel=3,
         )
-    coefs = [coef for coef, _ in results]
     return array_namespace(coefs[0]).stack(coefs, axis=0)
 
 
-def _take(values: Any, rows: Any) -> Any:
-    """``values[rows]`` for an array of any namespace or a host sequence (labels)."""
-    if not is_array_api_obj(values):
-        return host_labels(values)[rows]
-    xp = array_namespace(values)
-    return xp.take(values, xp.asarray(rows, device=device(values)), axis=0)
+def _resample(rng: Any, n: int, labels: Any, tries: int = 100) -> Any:
+    """n indices drawn with replacement; for a classifier (``labels`` on the host), redrawn
+    until every class is present (the bootstrap conditional on the classes, so the
+    refit has the fitted model's classes)."""
+    classes = None if labels is None else len(set(labels.tolist()))
+    for _ in range(tries):
+        rows = rng.integers(0, n, size=n)
+        if classes is None or len(set(labels[rows].tolist())) == classes:
+            return rows
+    raise ValueError(
+        f"a class is too rare to appear in {tries} bootstrap resamples of {n} samples; "
+        "use method='fisher'"
+    )
 
 
 def percentile_interval(coefs: Any, alpha: float) -> tuple[Any, Any]:
