@@ -275,11 +275,16 @@ class _LSRBase(BaseEstimator):
         """Log-likelihood of ``(X, y)`` under the fitted model, up to terms free of the model
         (a Gaussian's variance profiled out); ``-n`` times the family's mean loss for a
         family without ``log_likelihood``."""
+        return self._log_likelihood(X, y, covariates)[0]
+
+    def _log_likelihood(self, X: Any, y: Any, covariates: Any) -> tuple[float, int]:
+        """The log-likelihood and the number of samples n."""
         eta = self._eta(X, covariates)
         y = self._responses(y, eta, array_namespace(eta))
+        n = int(y.shape[0])
         if callable(getattr(self.family_, "log_likelihood", None)):
-            return float(self.family_.log_likelihood(eta, y))
-        return -int(y.shape[0]) * float(self.family_.loss(eta, y))
+            return float(self.family_.log_likelihood(eta, y)), n
+        return -n * float(self.family_.loss(eta, y)), n
 
     def _criterion_parameters(self) -> int:
         check_is_fitted(self, "n_params_")
@@ -293,11 +298,8 @@ class _LSRBase(BaseEstimator):
     def bic(self, X: Any, y: Any, covariates: Any = None) -> float:
         """The Bayesian criterion ``-2 log L + k log n`` on ``(X, y)`` (lower is better);
         ``k`` as in :meth:`aic`."""
-        n = int(X.shape[0])
-        return (
-            -2.0 * self.log_likelihood(X, y, covariates)
-            + math.log(n) * self._criterion_parameters()
-        )
+        log_likelihood, n = self._log_likelihood(X, y, covariates)
+        return -2.0 * log_likelihood + math.log(n) * self._criterion_parameters()
 
     def coef_stderr(
         self,
@@ -344,7 +346,7 @@ class _LSRBase(BaseEstimator):
         """
         if _check_inference(method, 0.05, n_boot) == "bootstrap":
             coefs = self._bootstrap(X, y, sample_weight, covariates, n_boot, n_jobs, random_state)
-            return array_namespace(coefs).std(coefs, axis=0, correction=1)
+            return self._near_coef(array_namespace(coefs).std(coefs, axis=0, correction=1))
         return self._fisher(X, y, sample_weight, covariates)[0]
 
     def coef_interval(
@@ -396,7 +398,8 @@ class _LSRBase(BaseEstimator):
         """
         if _check_inference(method, alpha, n_boot) == "bootstrap":
             coefs = self._bootstrap(X, y, sample_weight, covariates, n_boot, n_jobs, random_state)
-            return percentile_interval(coefs, alpha)
+            lower, upper = percentile_interval(coefs, alpha)
+            return self._near_coef(lower), self._near_coef(upper)
         stderr, dof = self._fisher(X, y, sample_weight, covariates)
         estimated = bool(getattr(self.family_, "dispersion_parameters", 0))
         half = wald_multiplier(alpha, dof if estimated else None) * stderr
@@ -411,24 +414,37 @@ class _LSRBase(BaseEstimator):
             )
         if self.coef_.ndim != len(self.sample_shape_):  # m stacked tensors (multinomial)
             design = MultiOutputDesign(design, int(self.coef_.shape[0]))
-        eta = design.forward(follow(self.coef_, like, xp=xp, dtype=like.dtype)) + self.intercept_
+
+        def near_x(value: Any) -> Any:  # the fitted arrays in X's namespace and device
+            return follow(value, like, xp=xp, dtype=like.dtype)
+
+        intercept = self.intercept_
+        if getattr(intercept, "ndim", 0) >= 1:
+            intercept = near_x(intercept)
+        eta = design.forward(near_x(self.coef_)) + intercept
         Z = check_prediction_covariates(covariates, self.covariate_coef_, like, xp=xp)
+        gamma = None if Z is None else near_x(self.covariate_coef_)
         if Z is not None:
-            eta = eta + xp.matmul(Z, follow(self.covariate_coef_, like, xp=xp, dtype=like.dtype))
-        return fisher_stderr(
+            eta = eta + xp.matmul(Z, gamma)
+        stderr, dof = fisher_stderr(
             design,
             self._responses(y, eta, xp),
-            core=self.core_,
-            factors=self.factors_,
-            intercept=self.intercept_,
+            core=near_x(self.core_),
+            factors=[[near_x(W) for W in term] for term in self.factors_],
+            intercept=intercept,
             family=self.family_,
             fit_intercept=self.fit_intercept,
             alpha=self.alpha,
             weights=check_sample_weight(sample_weight, eta, xp=xp),
             covariates=Z,
-            covariate_coef=None if Z is None else follow(self.covariate_coef_, like, xp=xp),
+            covariate_coef=gamma,
             eta=eta,
         )
+        return self._near_coef(stderr), dof
+
+    def _near_coef(self, value: Any) -> Any:
+        """``value`` in ``coef_``'s namespace and device (X may live elsewhere)."""
+        return follow(value, self.coef_, xp=array_namespace(self.coef_))
 
     def _bootstrap(
         self,

@@ -163,7 +163,10 @@ def fit_lsr(
     )
     family_obj, solver = checked.family, checked.solver  # y is checked against the family
     check_magnitudes(design, y, xp=xp)
-    _warn_if_underdetermined(design.n_samples, sample_shape, ranks, int(separation_rank), alpha)
+    linear = int(fit_intercept) + (0 if checked.covariates is None else checked.covariates.shape[1])
+    _warn_if_underdetermined(
+        design.n_samples, sample_shape, ranks, int(separation_rank), alpha, int(linear)
+    )
     rng = host_rng(random_state)
     rule_obj = make_rule("qr" if rule is None else rule, rule_options, rng)
 
@@ -236,16 +239,22 @@ class _StopRequest:
 
 
 def _warn_if_underdetermined(
-    n_samples: int, sample_shape: tuple[int, ...], ranks: tuple[int, ...], S: int, alpha: float
+    n_samples: int,
+    sample_shape: tuple[int, ...],
+    ranks: tuple[int, ...],
+    S: int,
+    alpha: float,
+    linear: int = 0,
 ) -> None:
-    """Warn when the unpenalized model has at least as many parameters as samples.
+    """Warn when the unpenalized model has at least as many parameters as samples
+    (``linear``: the intercept and covariate coefficients beside B's).
 
     Then the maximum-likelihood fit interpolates the data or is not unique.
     Above that the maximum-likelihood fit is a sound estimate (at n = 300 for
     the paper's 167-dimensional model its error is 0.06-0.09); whether the
     start finds it is checked separately (:class:`~lsr_arrayapi.StartWarning`).
     """
-    dimension = model_dimension(sample_shape, ranks, S)
+    dimension = model_dimension(sample_shape, ranks, S) + linear
     if alpha == 0 and n_samples <= dimension:
         warnings.warn(
             f"{n_samples} samples for a model of dimension {dimension}: the unpenalized "

@@ -169,13 +169,24 @@ def _follow_numbers(value: Any, like: Any, *, xp: Any, name: str) -> Any:
         ) from exc
 
 
+def _real_numbers(value: Any, like: Any, *, xp: Any, name: str) -> Any:
+    """``value`` in ``like``'s namespace and device, or a ``TypeError`` naming it when it
+    is not an array of real numbers (complex, strings, objects)."""
+    value = _follow_numbers(value, like, xp=xp, name=name)
+    try:
+        real = xp.isdtype(value.dtype, ("real floating", "integral", "bool"))
+    except (TypeError, ValueError):  # a dtype outside the standard: strings, objects
+        real = False
+    if not real:
+        raise TypeError(f"{name} must be real numbers, got dtype {value.dtype}")
+    return value
+
+
 def check_y(y: Any, X: Any, *, xp: Any) -> Any:
     """Return y as a 1-D float array of length n on X's namespace, dtype and device."""
     if y is None:
         raise ValueError("y is required")
-    y = _follow_numbers(y, X, xp=xp, name="y")
-    if not xp.isdtype(y.dtype, ("real floating", "integral", "bool")):
-        raise TypeError(f"y must be real numbers, got dtype {y.dtype}")
+    y = _real_numbers(y, X, xp=xp, name="y")
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {tuple(y.shape)}")
     if y.shape[0] != X.shape[0]:
@@ -195,9 +206,7 @@ def check_covariates(covariates: Any, X: Any, *, xp: Any, fit_intercept: bool) -
     """
     if covariates is None:
         return None
-    Z = _follow_numbers(covariates, X, xp=xp, name="covariates")
-    if not xp.isdtype(Z.dtype, ("real floating", "integral", "bool")):
-        raise TypeError(f"covariates must be real numbers, got dtype {Z.dtype}")
+    Z = _real_numbers(covariates, X, xp=xp, name="covariates")
     if Z.ndim != 2:
         hint = "; for one covariate pass Z.reshape(-1, 1)" if Z.ndim == 1 else ""
         raise ValueError(f"covariates must be 2-D (n, p), got shape {tuple(Z.shape)}{hint}")
@@ -225,7 +234,7 @@ def check_prediction_covariates(covariates: Any, fitted: Any, X: Any, *, xp: Any
     p = int(fitted.shape[0])
     if covariates is None:
         raise ValueError(f"the model was fitted with {p} covariates; pass covariates= (n, {p})")
-    Z = xp.astype(_follow_numbers(covariates, X, xp=xp, name="covariates"), X.dtype)
+    Z = xp.astype(_real_numbers(covariates, X, xp=xp, name="covariates"), X.dtype)
     if Z.ndim != 2 or tuple(Z.shape) != (X.shape[0], p):
         raise ValueError(f"covariates must have shape ({X.shape[0]}, {p}), got {tuple(Z.shape)}")
     if not bool(xp.all(xp.isfinite(Z))):

@@ -163,3 +163,47 @@ def test_prediction_needs_the_fitted_covariates():
     plain = LSRRegressor(ranks=2, random_state=0).fit(p.X, y)
     with pytest.raises(ValueError, match="fitted without covariates"):
         plain.predict(p.X, covariates=Z)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (lambda Z: Z.astype(complex), "real numbers, got dtype complex"),
+        (lambda Z: Z.astype(str), "real numbers"),
+        (lambda Z: np.full(Z.shape, None, dtype=object), "real numbers"),
+    ],
+)
+def test_prediction_covariates_must_be_real_numbers(bad, message):
+    p, Z, y = problem("gaussian", n=200)
+    model = LSRRegressor(ranks=2, random_state=0, max_iter=20).fit(p.X, y, covariates=Z)
+    with pytest.raises(TypeError, match=message):
+        model.predict(p.X, covariates=bad(Z))
+
+
+def test_covariates_count_towards_the_model_dimension():
+    """58 covariates, the intercept and 19 tensor parameters on 60 samples interpolate."""
+    p, _, y = problem("gaussian", n=60)
+    Z = np.random.default_rng(1).standard_normal((60, 58))
+    with pytest.warns(UserWarning, match="60 samples for a model of dimension"):
+        LSRRegressor(ranks=1, max_iter=5).fit(p.X, y, covariates=Z)
+
+
+def test_a_warm_start_names_a_bad_covariate_coef():
+    p, Z, y = problem("gaussian", n=200)
+    model = LSRRegressor(ranks=2, max_iter=20).fit(p.X, y, covariates=Z)
+    start = {"core": model.core_, "factors": model.factors_, "covariate_coef": "ab"}
+    with pytest.raises(TypeError, match="warm-start covariate_coef"):
+        LSRRegressor(ranks=2, init=start).fit(p.X, y, covariates=Z)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_bootstrap_leaves_out_resamples_that_cannot_be_fitted():
+    """A binary covariate with two ones is constant in about one resample in eight."""
+    p, Z, y = problem("gaussian", n=30)
+    Z = np.zeros((30, 1))
+    Z[:2, 0] = 1.0
+    model = LSRRegressor(ranks=1, max_iter=20).fit(p.X, y, covariates=Z)
+    with pytest.warns(UserWarning, match=r"bootstrap refits failed .* constant"):
+        lower, upper = model.coef_interval(p.X, y, covariates=Z, method="bootstrap", n_boot=40,
+                                           random_state=0)  # fmt: skip
+    assert np.all(lower <= upper)

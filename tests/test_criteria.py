@@ -67,3 +67,13 @@ def test_bic_picks_the_true_ranks(estimator, family):
         r: _quiet(estimator(ranks=r, random_state=0), p.X, p.y).bic(p.X, p.y) for r in (1, 2, 3)
     }
     assert min(bics, key=bics.get) == 2, bics
+
+
+def test_criteria_take_nested_lists():
+    problem = make_lsr_problem(100, sample_shape=(3, 4, 5), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSRRegressor(ranks=2, max_iter=20).fit(problem.X, problem.y)
+    assert model.bic(problem.X.tolist(), problem.y.tolist()) == pytest.approx(
+        model.bic(problem.X, problem.y)
+    )

@@ -141,7 +141,13 @@ def warm_covariate_coef(start: Any, p: int, *, xp: Any, like: Any) -> Any:
     )
     if value is None or p == 0:
         return None
-    value = follow(value, like, xp=xp, dtype=like.dtype)
+    try:
+        value = follow(value, like, xp=xp, dtype=like.dtype)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(
+            f"warm-start covariate_coef must be an array of {p} real numbers, got "
+            f"{type(value).__name__} {value!r:.40}"
+        ) from exc
     if tuple(value.shape) != (p,):
         raise ValueError(
             f"warm-start covariate_coef has shape {tuple(value.shape)}, expected ({p},)"
