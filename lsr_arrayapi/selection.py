@@ -90,13 +90,19 @@ def select_ranks(
         score) and ``seconds``; :func:`lsr_arrayapi.plotting.plot_selection`
         draws it.
     """
-    if criterion not in CRITERIA:
+    if not (isinstance(criterion, str) and criterion in CRITERIA):
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
-    if grid_tol is not None and not (isinstance(grid_tol, int | float) and grid_tol > 0):
-        raise ValueError(f"grid_tol must be a positive number or None, got {grid_tol!r}")
+    if grid_tol is not None and not (
+        isinstance(grid_tol, numbers.Real)
+        and not isinstance(grid_tol, bool)
+        and 0 < grid_tol < math.inf
+    ):
+        raise ValueError(f"grid_tol must be a positive finite number or None, got {grid_tol!r}")
     if not hasattr(X, "shape"):  # a nested list
         X = check_X(X)[1]
     _check_rows(X, y, covariates)
+    if criterion == "cv":
+        _check_cv(cv, int(X.shape[0]))
     tol = estimator.get_params()["tol"]
     loose = tol if grid_tol is None else max(tol, grid_tol)
     K = len(X.shape) - 1
@@ -213,6 +219,17 @@ def _is_int(value: Any) -> bool:
 
 def _is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str)
+
+
+def _check_cv(cv: Any, n: int) -> None:
+    """``cv``: folds ``2 <= cv <= n``, or an object with scikit-learn's splitter interface."""
+    if hasattr(cv, "split") and hasattr(cv, "get_n_splits"):
+        return
+    if not (_is_int(cv) and 2 <= cv <= n):
+        raise ValueError(
+            f"cv must be a number of folds from 2 to the {n} samples, or a cross-validation "
+            f"splitter; got {cv!r}"
+        )
 
 
 def _check_rows(X: Any, y: Any, covariates: Any) -> None:

@@ -217,11 +217,31 @@ def check_covariates(covariates: Any, X: Any, *, xp: Any, fit_intercept: bool) -
         raise ValueError("covariates have no columns; pass covariates=None")
     if p + int(fit_intercept) >= n:
         raise ValueError(f"{p} covariates (and the intercept) need more than {n} samples")
-    Z = xp.astype(Z, X.dtype)
     if not bool(xp.all(xp.isfinite(Z))):
         raise ValueError("covariates contain NaN or infinite values")
+    _check_range(Z, X.dtype, xp)
+    Z = xp.astype(Z, X.dtype)
     _check_full_rank(Z, xp, fit_intercept)
     return Z
+
+
+def _check_range(Z: Any, dtype: Any, xp: Any) -> None:
+    """Every nonzero column of Z within the normal range of ``dtype`` (X's, that the fit
+    computes in): beyond it a column overflows to inf or underflows to zero."""
+    if not xp.isdtype(Z.dtype, "real floating"):
+        return
+    largest = xp.max(xp.abs(Z), axis=0)
+    info = xp.finfo(dtype)
+    outside = (largest > float(info.max) / 16) | (
+        (largest > 0) & (largest < float(info.smallest_normal) * 2**24)
+    )
+    if bool(xp.any(outside)):
+        column = int(xp.argmax(xp.astype(outside, xp.int32)))
+        raise ValueError(
+            f"covariate column {column} has entries up to {float(largest[column]):.3g}, outside "
+            f"the range of X's dtype {dtype} that the fit computes in; rescale the covariates"
+            + (" or pass float64 X" if dtype == xp.float32 else "")
+        )
 
 
 def check_prediction_covariates(covariates: Any, fitted: Any, X: Any, *, xp: Any) -> Any:
@@ -234,12 +254,13 @@ def check_prediction_covariates(covariates: Any, fitted: Any, X: Any, *, xp: Any
     p = int(fitted.shape[0])
     if covariates is None:
         raise ValueError(f"the model was fitted with {p} covariates; pass covariates= (n, {p})")
-    Z = xp.astype(_real_numbers(covariates, X, xp=xp, name="covariates"), X.dtype)
+    Z = _real_numbers(covariates, X, xp=xp, name="covariates")
     if Z.ndim != 2 or tuple(Z.shape) != (X.shape[0], p):
         raise ValueError(f"covariates must have shape ({X.shape[0]}, {p}), got {tuple(Z.shape)}")
     if not bool(xp.all(xp.isfinite(Z))):
         raise ValueError("covariates contain NaN or infinite values")
-    return Z
+    _check_range(Z, X.dtype, xp)
+    return xp.astype(Z, X.dtype)
 
 
 def _check_full_rank(Z: Any, xp: Any, fit_intercept: bool) -> None:

@@ -6,7 +6,9 @@ or sample_weight.  Every call must either raise one of the library's
 documented exceptions (lsr_arrayapi.exceptions) with a message naming what was
 wrong, or -- when nothing was made wrong, or the "wrong" value was in fact
 valid -- return a finite fit whose loss is no higher than at its start.
-Problems are tiny and iterations few: the suite runs in seconds.
+The same holds for covariates (any scale, or malformed), class labels of
+every kind (or unreadable ones) and select_ranks' arguments.  Problems are
+tiny and iterations few: the suite runs in seconds.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import load_backend
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
@@ -30,6 +32,7 @@ from lsr_arrayapi import (
     LSRRegressor,
     LSRTensorGLM,
     fit_lsr,
+    select_ranks,
 )
 from lsr_arrayapi._backends import to_host
 from lsr_arrayapi.exceptions import InvalidParameterError, NumericalError, PluginError
@@ -279,3 +282,188 @@ def _target(problem: dict[str, Any], family: str, labels: str) -> Any:
         codes[0] = 1 - codes[0]
     return {"codes": codes, "bool": codes > 0, "strings": np.where(codes > 0, "a", "b"),
             "floats": codes * 0.5 - 1.0}[labels]  # fmt: skip
+
+
+#: what goes wrong with the covariates, and the word the error must name
+COVARIATE_FAULTS = {
+    "rows": "covariates", "nan": "covariates", "complex": "covariates",
+    "strings": "covariates", "1-D": "covariates", "collinear": "collinear",
+    "constant": "constant", "too many": "covariates",
+}  # fmt: skip
+
+
+def _covariates(n: int, p: int, fault: str | None, rng: Any, exponents: list[int]) -> Any:
+    """Z ``(n, p)`` with columns scaled by 10**exponents and offset, or with ``fault``."""
+    Z = (rng.standard_normal((n, p)) + 3.0) * 10.0 ** np.asarray(exponents[:p], float)
+    if fault == "rows":
+        return Z[:-1]
+    if fault == "nan":
+        Z[0, 0] = np.nan
+    if fault == "complex":
+        return Z + 1j
+    if fault == "strings":
+        return Z.astype(str)
+    if fault == "1-D":
+        return Z[:, 0]
+    if fault == "collinear":
+        return np.column_stack([Z, 2.0 * Z[:, 0]])
+    if fault == "constant":
+        return np.column_stack([Z, np.full(n, 7.0)])
+    if fault == "too many":
+        return rng.standard_normal((n, n))
+    return Z
+
+
+@FUZZ
+@given(
+    problem=problems(),
+    estimator=st.sampled_from(ESTIMATORS),
+    p=st.integers(1, 3),
+    exponents=st.lists(st.integers(-100, 100), min_size=3, max_size=3),
+    fault=st.sampled_from([None, None, None, *COVARIATE_FAULTS]),
+    seed=st.integers(0, 99),
+)
+def test_covariates_of_any_scale_fit_or_raise_naming_the_problem(
+    problem, estimator, p, exponents, fault, seed
+):
+    """Covariates at scales 1e-100 to 1e100 fit (finite, a descent, finite predictions);
+    malformed ones raise a documented error that says what is wrong with them."""
+    options = {k: v for k, v in problem["options"].items() if k != "family"}
+    n = problem["X"].shape[0]
+    p = min(p, n - 1 - int(options["fit_intercept"]))
+    assume(p >= 1)
+    if fault == "constant" and not options["fit_intercept"]:
+        fault = None  # a constant column is valid without an intercept
+    if problem["dtype"] == "float32":  # float32 holds 1e-38 to 3e38: keep Z gamma in it
+        exponents = [e * 15 // 100 for e in exponents]
+    Z = _covariates(n, p, fault, np.random.default_rng(seed), exponents)
+    data = _place(problem, None)
+    family = {LSRClassifier: "logistic", LSRPoissonRegressor: "poisson",
+              LSRGammaRegressor: "gamma"}.get(estimator)  # fmt: skip
+    y = _target(problem, family, "codes") if family else data["y"]
+    model = estimator(**_with_fault(options, None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(data["X"], y, sample_weight=data["sample_weight"], covariates=Z)
+        except DOCUMENTED as exc:
+            assert fault is not None, f"valid covariates raised {type(exc).__name__}: {exc}"
+            # the fault's own word, unless an added column leaves too few samples
+            assert COVARIATE_FAULTS[fault] in str(exc) or "need more than" in str(exc), str(exc)
+            return
+    assert fault is None, f"{fault} covariates were accepted"
+    _assert_fit(
+        type("Fit", (), {"history": model.history_, "coef": model.coef_,
+                         "intercept": model.intercept_})(), None, problem["dtype"],
+    )  # fmt: skip
+    assert np.isfinite(to_host(model.covariate_coef_)).all()
+    predicted = model.decision_function(data["X"], covariates=Z)
+    assert np.isfinite(to_host(predicted)).all()
+    with pytest.raises(ValueError, match="covariates"):
+        model.predict(data["X"])
+    with pytest.raises(TypeError, match="covariates"):
+        model.predict(data["X"], covariates=Z.astype(str))
+
+
+#: label faults, and a word of the error each must raise
+LABEL_FAULTS = {
+    "mixed list": "mixes labels", "inf": "infinite", "nan": "missing", "one class": "two classes",
+}  # fmt: skip
+
+
+@FUZZ
+@given(
+    n=st.integers(6, 30),
+    classes=st.integers(2, 4),
+    kind=st.sampled_from(["codes", "floats", "strings", "bools", "torch", "list"]),
+    fault=st.sampled_from([None, None, *LABEL_FAULTS]),
+    ranks=st.integers(1, 2),
+    max_iter=st.integers(0, 3),
+    fit_intercept=st.booleans(),
+    seed=st.integers(0, 99),
+)
+def test_class_labels_of_any_kind_give_probabilities_or_a_clear_error(
+    n, classes, kind, fault, ranks, max_iter, fit_intercept, seed
+):
+    """Two to four classes as codes, floats, strings, booleans, a torch tensor or a list:
+    classes_ are the sorted labels, probabilities (n, C) sum to one, predictions are
+    labels; unreadable labels raise naming y.  Multinomial codes with a gap raise too."""
+    if kind == "bools":
+        classes = 2
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3, 4))
+    codes = rng.permutation(np.arange(n) % classes)
+    labels: Any = {
+        "codes": codes, "floats": codes * 2.5 - 1.0, "strings": np.asarray(list("abcd"))[codes],
+        "bools": codes > 0, "torch": codes, "list": [["x", "y", "z", "w"][c] for c in codes],
+    }[kind]  # fmt: skip
+    if fault == "mixed list":
+        labels = [int(c) if c == 0 else ["x", "y", "z"][c - 1] for c in codes]
+    elif fault == "one class":
+        labels = np.zeros(n)
+    elif fault in ("inf", "nan"):
+        labels = np.where(codes == 0, np.inf if fault == "inf" else np.nan, codes)
+    if kind == "torch" and fault is None:
+        torch = pytest.importorskip("torch")
+        labels = torch.asarray(codes)
+    model = LSRClassifier(ranks=ranks, max_iter=max_iter, fit_intercept=fit_intercept,
+                          random_state=seed)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(X, labels)
+        except DOCUMENTED as exc:
+            assert fault is not None, f"valid labels raised {type(exc).__name__}: {exc}"
+            assert LABEL_FAULTS[fault] in str(exc) and re.search(r"\by\b", str(exc)), str(exc)
+            return
+    assert fault is None, f"{fault} labels were accepted"
+    expected = sorted(
+        set(to_host(labels).tolist() if kind == "torch" else np.asarray(labels).tolist())
+    )
+    assert to_host(model.classes_).tolist() == expected
+    proba = to_host(model.predict_proba(X))
+    assert proba.shape == (n, classes) and np.allclose(proba.sum(axis=1), 1.0)
+    assert set(to_host(model.predict(X)).tolist()) <= set(expected)
+    if classes >= 3:
+        gap = np.where(codes == classes - 1, classes + 3, codes).astype(float)
+        with pytest.raises(ValueError, match=r"every class code .* \by\b"):
+            fit_lsr(X, gap, ranks=ranks, family="multinomial", max_iter=max_iter)
+
+
+#: select_ranks arguments and valid values of each (hostile ones come from HOSTILE)
+SELECTION_ARGUMENTS = {
+    "ranks": [(1,), (1, 2), [(1, 2), 1]], "separation_ranks": [(1,), (1, 2)],
+    "criterion": ["bic", "aic", "cv"], "cv": [2, 3], "grid_tol": [None, 1e-3],
+}  # fmt: skip
+
+
+@FUZZ
+@given(
+    argument=st.sampled_from(sorted(SELECTION_ARGUMENTS)).flatmap(
+        lambda name: st.tuples(
+            st.just(name), st.sampled_from([*HOSTILE, *SELECTION_ARGUMENTS[name]])
+        )
+    ),
+    estimator=st.sampled_from([LSRRegressor, LSRClassifier]),
+    n=st.integers(8, 20),
+)
+def test_select_ranks_raises_naming_a_bad_argument_or_returns_finite_criteria(
+    argument, estimator, n
+):
+    name, value = argument
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 3, 4))
+    y = X[:, 0, 0] + 0.1 * rng.standard_normal(n)
+    if estimator is LSRClassifier:
+        y = (np.arange(n) % 2).astype(float)
+    arguments: dict[str, Any] = {"criterion": "cv" if name == "cv" else "bic", name: value}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            best, table = select_ranks(estimator(max_iter=2, random_state=0), X, y, **arguments)
+        except DOCUMENTED as exc:
+            shown = {"separation_ranks": "separation_rank"}.get(name, name)
+            assert re.search(rf"\b{shown}", str(exc)), f"{name!r} not named in: {exc}"
+            return
+    assert table and all(math.isfinite(row["criterion"]) for row in table)
+    assert np.isfinite(to_host(best.coef_)).all()
