@@ -35,10 +35,17 @@ def check_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None
     """Warn about (and un-converge) the fits the module docstring lists; edits ``fit``."""
     xp = objective.xp
     coef = fit.coef
-    if not bool(xp.all(xp.isfinite(coef))):
+    parts = [coef, fit.intercept, fit.covariate_coef]
+    finite = all(
+        math.isfinite(a) if isinstance(a, float) else bool(xp.all(xp.isfinite(a)))
+        for a in parts
+        if a is not None
+    )
+    if not (finite and math.isfinite(fit.history["loss"][-1])):
         raise FloatingPointError(
-            "the fit produced non-finite coefficients; check that X and y are well scaled "
-            "(for instance standardized) and report the data if they are"
+            "the fit produced non-finite coefficients or loss; check that X, y and the "
+            "covariates are well scaled (for instance standardized) and report the data if "
+            "they are"
         )
     norm = float(xp.linalg.vector_norm(xp.reshape(coef, (-1,))))
     if norm == 0:

@@ -14,7 +14,10 @@ touches X, so it can be solved far more thoroughly than by one gradient step.
 * S >= 2: the shared core makes orthonormality a real constraint, so the
   block takes ``INNER_STEPS`` safeguarded steps of the fit's update rule on Z.
 * The core is a GLM in vec(G) with design ``sum_s X_i x_k B_k^sT``: damped
-  Newton.
+  Newton, jointly with the covariates and the intercept when there are
+  covariates (the design's columns ``Q`` of ``[1, Z] = Q R`` appended), so a
+  covariate correlated with the tensor term does not make the two blocks
+  zigzag.
 
 A pass here is a skinny matrix product (``r_k`` or ``S r_k`` columns) rather
 than a matrix-vector product.  Memoized (:func:`memo_split`: X in memory, a
@@ -104,7 +107,7 @@ def als_iteration(state: Any) -> None:
                         state.update_factors(((s, k),), block_design=design)
     reduce = partial_function(_core_design, xp, ranks, S)
     _solve_core(state, _project(state, partial, groups[-1], set(), reduce))
-    if state.has_linear_terms:
+    if state.has_linear_terms and state.linear_basis is None:  # else solved with the core
         state.update_linear_terms()
     state.move_to()  # the value at the new point
 
@@ -235,8 +238,21 @@ def _solve_core(state: Any, design: Any) -> None:
             blocks.append(block)
         ridge = sum(blocks[1:], blocks[0])
 
-    def coef_of(vector: Any) -> Any:
-        return lsr_tensor(xp.reshape(vector, shape), state.factors)
+    vector = xp.reshape(state.core, (-1,))
+    size = int(vector.shape[0])
+    joint = state.linear_basis is not None
+    if joint:  # the covariates beside the core: one block, however correlated they are
+        q = state.linear_basis[0]
+        design = xp.concat([design, q], axis=1)
+        vector = xp.concat([vector, state.linear_coordinates()])
+        if ridge is not None:
+            ridge = xpx.pad(ridge, [(0, q.shape[1]), (0, q.shape[1])], xp=xp)
 
-    vector = newton_block(state, design, xp.reshape(state.core, (-1,)), ridge, coef_of)
-    state.move_to(core=xp.reshape(vector, shape), value=state.value)  # value: set by the caller
+    def coef_of(vector: Any) -> Any:
+        return lsr_tensor(xp.reshape(vector[:size], shape), state.factors)
+
+    vector = newton_block(state, design, vector, ridge, coef_of)
+    if joint:
+        state.set_linear_coordinates(vector[size:])
+    # value: set by the caller
+    state.move_to(core=xp.reshape(vector[:size], shape), value=state.value)

@@ -5,7 +5,9 @@ factors (projected onto their Stiefel tangent spaces) and of the core, forms an
 L-BFGS direction from the last ``memory`` steps, retracts the factors by the
 solver's retraction (polar by default) and backtracks on the objective (one forward pass per trial).
 Stored pairs are not transported between tangent spaces (the cheap variant);
-a non-descent direction resets the memory.  The update rule is not used.
+a non-descent direction resets the memory, and so does an update of the linear
+terms (intercept, covariates) that lowers the loss more than the step on B did
+(the next gradient change would then measure their move, not B's curvature).  The update rule is not used.
 
 **Host transfers.**  Inner products and the metric's weights stay on the device
 as 0-D arrays; an iteration reads back three numbers: whether the new curvature
@@ -179,10 +181,16 @@ class LBFGS:
             value = state.checked_value(eta, coef)  # host transfer 3, once per trial
             if value <= state.value + ARMIJO * t * slope:
                 memory.previous = ([t * d for d in direction], grad)
+                before = state.value
                 state.move_to(core=core, factors=factors, coef=coef, eta=eta, value=value)
                 if state.has_linear_terms:
                     state.update_linear_terms()
                     state.move_to()
+                    if value - state.value > before - value:
+                        # the linear terms' move gained more than B's: the next gradient
+                        # change is theirs, not B's curvature, so start the memory afresh
+                        memory.pairs.clear()
+                        memory.previous = None
                 return MOVED
             t *= 0.5
         stalled = not memory.pairs  # even a gradient step fails: nothing to gain, or round-off

@@ -1,14 +1,18 @@
 """The outer loop every solver runs in: start, iterate, stop, history.
 
 :func:`run` sets up a :class:`~lsr_arrayapi.solvers.state.FitState` at the
-start's point, then calls the solver's ``iterate`` until the coefficients
-settle (``||B_t - B_{t-1}||_F <= tol ||B_t||_F``), the solver stalls, the
-callback asks to stop, or ``max_iter`` is reached.  One host transfer per
-iteration decides convergence (three with ``verbose``).
+start's point, then calls the solver's ``iterate`` until the point settles,
+the solver stalls, the callback asks to stop, or ``max_iter`` is reached.
+The point has settled when both the coefficients and the linear part of the
+predictor (the intercept and the covariates' term, ``o = b_0 + Z gamma``) do:
+``||B_t - B_{t-1}||_F <= tol ||B_t||_F`` and ``||o_t - o_{t-1}||_2 <= tol
+||eta_t||_2``.  One host transfer per iteration decides convergence (three
+with ``verbose``).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -58,6 +62,11 @@ def run(
     )
     core, factors, intercept, eta, gamma = initial_point(state, init, ranks=ranks, S=S, rng=rng)
     state.start(core, factors, intercept, eta, gamma)
+    if eta is None and not math.isfinite(state.value):  # a warm start
+        raise ValueError(
+            "the warm start's loss is not finite: its core, factors, intercept or "
+            "covariate_coef put the linear predictor out of range for the data"
+        )
     history = {"loss": [state.value], "time": [time.perf_counter() - started]}
     memory = solver.init(state)
     description = describe(solver, rule, lr, S)
@@ -65,17 +74,20 @@ def run(
     converged = False
     n_iter = 0
     for n_iter in range(1, int(max_iter) + 1):
-        previous = state.coef
+        previous, previous_offset = state.coef, state.offset()
         outcome = solver.iterate(state, memory)
         history["loss"].append(state.value)
         history["time"].append(time.perf_counter() - started)
         change = xp.linalg.vector_norm(xp.reshape(state.coef - previous, (-1,)))
         size = xp.linalg.vector_norm(xp.reshape(state.coef, (-1,)))
+        settled = (change <= tol * size) & (
+            offset_change(state, previous_offset) <= tol * xp.linalg.vector_norm(state.eta)
+        )
         if verbose:
             relative = float(change) / max(float(size), 1e-300)
             print(f"iter {n_iter:4d}  loss {state.value:.6e}  rel. change {relative:.2e}")
         # stalled: no step decreases the loss; converged only if at round-off level
-        converged = outcome.at_precision if outcome.stalled else bool(change <= tol * size)
+        converged = outcome.at_precision if outcome.stalled else bool(settled)
         if callback is not None and callback(
             n_iter, state.snapshot(n_iter, converged, history, description)
         ):
@@ -83,6 +95,18 @@ def run(
         if converged or outcome.stalled:
             break
     return state.snapshot(n_iter, converged, history, description)
+
+
+def offset_change(state: FitState, previous: Any) -> Any:
+    """``||o_t - o_{t-1}||_2`` over the n samples, for the linear part ``o`` of eta
+    (a float intercept, an intercept per predictor ``(m,)``, or ``b_0 + Z gamma`` ``(n,)``)."""
+    delta = state.offset() - previous
+    if isinstance(delta, float):
+        return abs(delta) * math.sqrt(state.design.n_samples)
+    norm = state.xp.linalg.vector_norm(delta)
+    if tuple(delta.shape) == tuple(state.eta.shape):
+        return norm
+    return norm * math.sqrt(state.design.n_samples)
 
 
 def describe(solver: Any, rule: Any, lr: float | None, S: int) -> str:

@@ -288,13 +288,22 @@ class FitState:
         if self.covariates is None:
             self.update_intercept()
             return
+        q = self.linear_basis[0]
+        self.set_linear_coordinates(newton_block(self, q, self.linear_coordinates(), steps=1))
+
+    def linear_coordinates(self) -> Any:
+        """With covariates: ``u = R theta`` ``(p + 1,)`` (``(p,)`` without an intercept), the
+        coordinates of the linear part ``Q u = b_0 + Z gamma`` in the basis Q of ``[1, Z]``."""
         theta: Any = self.covariate_coef
         if self.fit_intercept:
             first = self.xp.asarray([self.intercept], dtype=theta.dtype, device=self.design.device)
             theta = self.xp.concat([first, theta])
-        q, r = self.linear_basis
-        u = newton_block(self, q, self.xp.matmul(r, theta), steps=1)
-        theta = self.xp.linalg.solve(r, u[:, None])[:, 0]
+        return self.xp.matmul(self.linear_basis[1], theta)
+
+    def set_linear_coordinates(self, u: Any) -> None:
+        """Set the intercept and ``covariate_coef`` from the coordinates ``u`` (eta is the
+        caller's to keep)."""
+        theta = self.xp.linalg.solve(self.linear_basis[1], u[:, None])[:, 0]
         if self.fit_intercept:
             self.intercept, theta = float(theta[0]), theta[1:]
         self.covariate_coef = theta
