@@ -21,8 +21,12 @@ def host_rng(random_state: RandomState) -> np.random.Generator:
     """Return a NumPy ``Generator`` for an int seed, ``None`` or a ``Generator``."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or isinstance(random_state, int | np.integer):
-        return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative int, got {random_state}")
+        return np.random.default_rng(int(random_state))
     raise TypeError(
         f"random_state must be None, an int or a numpy.random.Generator, got {type(random_state)!r}"
     )

@@ -8,7 +8,9 @@ there, and ``predict`` returns arrays of the same kind as its input.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -16,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from lsr_arrayapi._backends import RandomState, to_host
 from lsr_arrayapi._namespace import array_namespace, follow
+from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.data.labels import encode_labels, is_numeric_labels
 from lsr_arrayapi.data.multi_output import MultiOutputDesign
 from lsr_arrayapi.fit import fit_lsr
@@ -32,6 +35,7 @@ from lsr_arrayapi.validation import (
     check_sample_weight,
     check_X,
     check_y,
+    covariate_names,
 )
 
 #: The constructor parameters and fitted attributes every estimator shares (numpydoc).
@@ -87,6 +91,11 @@ factors_ : list of S lists of K arrays of shape (d_k, r_k)
     The orthonormal factors ``factors_[s][k]`` of term s and mode k.
 intercept_ : float
     The fitted intercept (0.0 when ``fit_intercept=False``).
+covariate_coef_ : array of shape (p,) or None
+    The covariates' coefficients gamma (None when fitted without covariates).
+covariate_names_in_ : tuple of str or None
+    The column names of covariates given as a data frame with string names
+    (prediction checks a data frame's columns against them), else None.
 n_iter_ : int
     Outer iterations of the fit proper.
 converged_ : bool
@@ -222,6 +231,7 @@ class _LSRBase(BaseEstimator):
         self.coef_ = result.coef
         self.intercept_ = result.intercept
         self.covariate_coef_ = result.covariate_coef
+        self.covariate_names_in_ = covariate_names(covariates)
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.solver_ = result.solver
@@ -256,7 +266,9 @@ class _LSRBase(BaseEstimator):
             modes = list(range(1, X.ndim))
             eta = xp.tensordot(X, coef, axes=(modes, [k + 1 for k in range(len(modes))]))
             eta = eta + follow(self.intercept_, X, xp=xp, dtype=X.dtype)
-        Z = check_prediction_covariates(covariates, self.covariate_coef_, X, xp=xp)
+        Z = check_prediction_covariates(
+            covariates, self.covariate_coef_, X, xp=xp, names=self.covariate_names_in_
+        )
         if Z is None:
             return eta
         return eta + xp.matmul(Z, follow(self.covariate_coef_, X, xp=xp, dtype=X.dtype))
@@ -406,12 +418,39 @@ class _LSRBase(BaseEstimator):
         return self.coef_ - half, self.coef_ + half
 
     def _fisher(self, X: Any, y: Any, sample_weight: Any, covariates: Any) -> tuple[Any, int]:
+        data = self._inference_data(X, y, sample_weight, covariates)
+        near_x = data.near_x
+        stderr, dof = fisher_stderr(
+            data.design,
+            data.y,
+            core=near_x(self.core_),
+            factors=[[near_x(W) for W in term] for term in self.factors_],
+            intercept=data.intercept,
+            family=self.family_,
+            fit_intercept=self.fit_intercept,
+            alpha=self.alpha,
+            weights=data.weights,
+            covariates=data.covariates,
+            covariate_coef=data.covariate_coef,
+            eta=data.eta,
+        )
+        return self._near_coef(stderr), dof
+
+    def _inference_data(
+        self, X: Any, y: Any, sample_weight: Any, covariates: Any
+    ) -> SimpleNamespace:
+        """The fit's data for its intervals, checked against the model: X's namespace
+        ``xp``, ``design`` (m stacked tensors for the multinomial), ``X`` (the array, or
+        None for a Dask X or a Design), ``near_x`` (a fitted array in X's namespace),
+        ``intercept``, ``eta`` (n,) or (n, m), ``y``, ``weights`` (normalized, or None),
+        ``covariates`` Z (n, p) and ``covariate_coef`` (p,) (None without covariates)."""
         check_is_fitted(self, "coef_")
         xp, design, like = check_design(X)
         if design.sample_shape != self.sample_shape_:
             raise ValueError(
                 f"X has sample shape {design.sample_shape}, but the model was fitted on {self.sample_shape_}"
             )
+        array = like if isinstance(design, InMemoryDesign) else None
         if self.coef_.ndim != len(self.sample_shape_):  # m stacked tensors (multinomial)
             design = MultiOutputDesign(design, int(self.coef_.shape[0]))
 
@@ -422,25 +461,24 @@ class _LSRBase(BaseEstimator):
         if getattr(intercept, "ndim", 0) >= 1:
             intercept = near_x(intercept)
         eta = design.forward(near_x(self.coef_)) + intercept
-        Z = check_prediction_covariates(covariates, self.covariate_coef_, like, xp=xp)
+        Z = check_prediction_covariates(
+            covariates, self.covariate_coef_, like, xp=xp, names=self.covariate_names_in_
+        )
         gamma = None if Z is None else near_x(self.covariate_coef_)
         if Z is not None:
             eta = eta + xp.matmul(Z, gamma)
-        stderr, dof = fisher_stderr(
-            design,
-            self._responses(y, eta, xp),
-            core=near_x(self.core_),
-            factors=[[near_x(W) for W in term] for term in self.factors_],
+        return SimpleNamespace(
+            xp=xp,
+            design=design,
+            X=array,
+            near_x=near_x,
             intercept=intercept,
-            family=self.family_,
-            fit_intercept=self.fit_intercept,
-            alpha=self.alpha,
+            eta=eta,
+            y=self._responses(y, eta, xp),
             weights=check_sample_weight(sample_weight, eta, xp=xp),
             covariates=Z,
             covariate_coef=gamma,
-            eta=eta,
         )
-        return self._near_coef(stderr), dof
 
     def _near_coef(self, value: Any) -> Any:
         """``value`` in ``coef_``'s namespace and device (X may live elsewhere)."""
@@ -456,10 +494,12 @@ class _LSRBase(BaseEstimator):
         n_jobs: Any,
         random_state: Any,
     ) -> Any:
-        check_is_fitted(self, "coef_")
+        # the same checks as the Fisher errors (one pass over X): a mismatch is named here,
+        # not found by every refit
+        data = self._inference_data(X, y, sample_weight, covariates)
         return bootstrap_coefs(
             self,
-            X,
+            X if data.X is None else data.X,
             y,
             sample_weight=sample_weight,
             covariates=covariates,
@@ -701,8 +741,12 @@ def _check_inference(method: str, alpha: float, n_boot: int) -> str:
     """``method``, after checking it and the interval's ``alpha`` and ``n_boot``."""
     if method not in INFERENCE_METHODS:
         raise ValueError(f"method must be one of {INFERENCE_METHODS}, got {method!r}")
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise ValueError(f"alpha (one minus the confidence level) must be in (0, 1), got {alpha!r}")
-    if method == "bootstrap" and not (isinstance(n_boot, int) and n_boot >= 2):
+    if not (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and 0 < alpha < 1):
+        raise ValueError(
+            f"alpha (one minus the confidence level) must be a number in (0, 1), got {alpha!r}"
+        )
+    if method == "bootstrap" and not (
+        isinstance(n_boot, numbers.Integral) and not isinstance(n_boot, bool) and n_boot >= 2
+    ):
         raise ValueError(f"n_boot must be an int >= 2, got {n_boot!r}")
     return method

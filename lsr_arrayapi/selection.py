@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import array_api_extra as xpx
@@ -34,6 +34,7 @@ from sklearn.model_selection import check_cv
 from lsr_arrayapi._backends import host_labels, take_rows
 from lsr_arrayapi._namespace import array_namespace, device
 from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
+from lsr_arrayapi.parameters import check_sizes
 from lsr_arrayapi.validation import check_X
 
 CRITERIA = ("bic", "aic", "cv")
@@ -69,9 +70,10 @@ def select_ranks(
         Lower ``bic`` / ``aic`` on the data, or higher mean ``cv``-fold score
         (the estimator's ``score``; no warm starts, the best refitted on all data).
         Warm starts between ranks apply to S = 1 (see the module docstring).
-    cv : int or cross-validation splitter, default=5
+    cv : int, cross-validation splitter or iterable of (train, test), default=5
         Folds for ``criterion="cv"`` (an int: stratified folds for a classifier,
-        as in scikit-learn's ``cross_val_score``).
+        as in scikit-learn's ``cross_val_score``).  Every test fold needs two
+        samples or more (a score of one sample is 0 whatever the fit).
     grid_tol : float or None, default=1e-4
         The candidates' ``tol`` (the estimator's own when that is looser, or when
         None); the chosen one is refitted from its grid fit with the estimator's ``tol``.
@@ -102,14 +104,18 @@ def select_ranks(
         X = check_X(X)[1]
     _check_rows(X, y, covariates)
     if criterion == "cv":
-        _check_cv(cv, int(X.shape[0]))
+        cv = _check_cv(cv, int(X.shape[0]))
     tol = estimator.get_params()["tol"]
     loose = tol if grid_tol is None else max(tol, grid_tol)
     K = len(X.shape) - 1
     candidates = _candidate_ranks(ranks, K)
+    separations = _separation_ranks(separation_ranks)
+    for S in separations:  # every candidate fits the data's shape, before any fit
+        for shape in candidates:
+            check_sizes(shape, tuple(int(d) for d in X.shape[1:]), S)
     table: list[dict[str, Any]] = []
     fitted: list[Any] = []
-    for S in _separation_ranks(separation_ranks):
+    for S in separations:
         previous = None
         for shape in candidates:
             began = time.perf_counter()
@@ -161,6 +167,11 @@ def _cv_score(model: Any, X: Any, y: Any, cv: Any, covariates: Any) -> float:
     for fold, (train, test) in enumerate(
         splitter.split(rows, host_labels(y) if classifier else None)
     ):
+        if len(test) < 2:  # an R^2 (or a D^2) of one sample is 0 whatever the fit
+            raise ValueError(
+                f"cross-validation fold {fold} tests {len(test)} sample; a score needs at "
+                "least two: use fewer folds"
+            )
         part = clone(model)
 
         def split(values: Any, index: Any) -> Any:
@@ -221,15 +232,40 @@ def _is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str)
 
 
-def _check_cv(cv: Any, n: int) -> None:
-    """``cv``: folds ``2 <= cv <= n``, or an object with scikit-learn's splitter interface."""
+def _check_cv(cv: Any, n: int) -> Any:
+    """``cv`` checked: folds ``2 <= cv <= n // 2`` (every test fold has two samples or
+    more), an object with scikit-learn's splitter interface, or an iterable of
+    ``(train, test)`` index pairs (returned as a list, so every candidate sees them)."""
     if hasattr(cv, "split") and hasattr(cv, "get_n_splits"):
-        return
-    if not (_is_int(cv) and 2 <= cv <= n):
-        raise ValueError(
-            f"cv must be a number of folds from 2 to the {n} samples, or a cross-validation "
-            f"splitter; got {cv!r}"
-        )
+        return cv
+    if _is_int(cv) and 2 <= cv <= n // 2:
+        return cv
+    if not _is_int(cv) and isinstance(cv, Iterable) and not isinstance(cv, str | bytes):
+        splits = _index_pairs(list(cv), n)
+        if splits is not None:
+            return splits
+    raise ValueError(
+        f"cv must be a number of folds from 2 to {n // 2} (half the {n} samples: a score "
+        f"needs at least two test samples), a cross-validation splitter or an iterable of "
+        f"(train, test) indices; got {cv!r}"
+    )
+
+
+def _index_pairs(splits: list[Any], n: int) -> list[tuple[list[int], list[int]]] | None:
+    """``splits`` as lists of ``(train, test)`` row indices in ``[0, n)``, each part
+    non-empty and 1-D, or None when they are not that."""
+    pairs = []
+    for pair in splits:
+        if not (_is_sequence(pair) or hasattr(pair, "__len__")) or len(pair) != 2:
+            return None
+        parts = []
+        for part in pair:
+            rows = list(part) if hasattr(part, "__iter__") else None
+            if not rows or not all(_is_int(i) and 0 <= i < n for i in rows):
+                return None
+            parts.append([int(i) for i in rows])
+        pairs.append((parts[0], parts[1]))
+    return pairs or None
 
 
 def _check_rows(X: Any, y: Any, covariates: Any) -> None:

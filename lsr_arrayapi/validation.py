@@ -159,7 +159,7 @@ def _all_finite(X: Any, xp: Any, rows: int = 256) -> bool:
 
 def _follow_numbers(value: Any, like: Any, *, xp: Any, name: str) -> Any:
     """``value`` as an array of ``like``'s namespace and device, or a ``TypeError`` naming it."""
-    value = plain_array(value, name)
+    value = _numeric_table(plain_array(value, name))
     try:
         return follow(value, like, xp=xp)
     except (TypeError, ValueError, RuntimeError) as exc:
@@ -167,6 +167,29 @@ def _follow_numbers(value: Any, like: Any, *, xp: Any, name: str) -> Any:
             f"{name} must be an array of real numbers; a {type(value).__name__} could not be "
             f"converted ({exc})"
         ) from exc
+
+
+def _numeric_table(value: Any) -> Any:
+    """A data frame (``columns``, ``dtypes``, ``to_numpy``) whose columns are all numbers or
+    booleans, of mixed dtypes, as one float64 array (its own conversion would give
+    objects); anything else unchanged."""
+    dtypes = getattr(value, "dtypes", None)
+    if not (hasattr(value, "columns") and hasattr(value, "to_numpy") and dtypes is not None):
+        return value
+    kinds = {getattr(dtype, "kind", "O") for dtype in list(dtypes)}
+    if len(kinds) > 1 and kinds <= set("biuf"):
+        return value.to_numpy(dtype="float64")
+    return value
+
+
+def covariate_names(covariates: Any) -> tuple[str, ...] | None:
+    """The column names of a data frame of covariates when they are all strings (as
+    scikit-learn's ``feature_names_in_``), else None."""
+    columns = getattr(covariates, "columns", None)
+    if columns is None or hasattr(covariates, "__array_namespace__"):
+        return None
+    names = list(columns)
+    return tuple(names) if names and all(isinstance(c, str) for c in names) else None
 
 
 def _real_numbers(value: Any, like: Any, *, xp: Any, name: str) -> Any:
@@ -225,16 +248,18 @@ def check_covariates(covariates: Any, X: Any, *, xp: Any, fit_intercept: bool) -
     return Z
 
 
-def _check_range(Z: Any, dtype: Any, xp: Any) -> None:
-    """Every nonzero column of Z within the normal range of ``dtype`` (X's, that the fit
-    computes in): beyond it a column overflows to inf or underflows to zero."""
+def _check_range(Z: Any, dtype: Any, xp: Any, *, small: bool = True) -> None:
+    """Every column of Z below the overflow threshold of ``dtype`` (X's, that the fit
+    computes in) and, with ``small``, every nonzero column above its underflow range:
+    a fit cannot estimate the coefficient of a column that underflows, while a
+    prediction from one is just its (tiny) term."""
     if not xp.isdtype(Z.dtype, "real floating"):
         return
     largest = xp.max(xp.abs(Z), axis=0)
     info = xp.finfo(dtype)
-    outside = (largest > float(info.max) / 16) | (
-        (largest > 0) & (largest < float(info.smallest_normal) * 2**24)
-    )
+    outside = largest > float(info.max) / 16
+    if small:
+        outside = outside | ((largest > 0) & (largest < float(info.smallest_normal) * 2**24))
     if bool(xp.any(outside)):
         column = int(xp.argmax(xp.astype(outside, xp.int32)))
         raise ValueError(
@@ -244,9 +269,21 @@ def _check_range(Z: Any, dtype: Any, xp: Any) -> None:
         )
 
 
-def check_prediction_covariates(covariates: Any, fitted: Any, X: Any, *, xp: Any) -> Any:
+def check_prediction_covariates(
+    covariates: Any, fitted: Any, X: Any, *, xp: Any, names: tuple[str, ...] | None = None
+) -> Any:
     """Covariates for predicting with a model whose covariate coefficients are ``fitted``
-    ``(p,)`` (None: fitted without): Z ``(n, p)`` in X's namespace, or None."""
+    ``(p,)`` (None: fitted without): Z ``(n, p)`` in X's namespace, or None.
+
+    ``names``: the columns of the data frame the model was fitted with; a data frame
+    with other names (or the same in another order) raises.
+    """
+    given = covariate_names(covariates)
+    if names is not None and given is not None and given != names:
+        raise ValueError(
+            f"the covariates' columns {list(given)} are not those the model was fitted "
+            f"with, {list(names)}; select them in that order"
+        )
     if fitted is None:
         if covariates is not None:
             raise ValueError("the model was fitted without covariates; pass covariates=None")
@@ -259,11 +296,28 @@ def check_prediction_covariates(covariates: Any, fitted: Any, X: Any, *, xp: Any
         raise ValueError(f"covariates must have shape ({X.shape[0]}, {p}), got {tuple(Z.shape)}")
     if not bool(xp.all(xp.isfinite(Z))):
         raise ValueError("covariates contain NaN or infinite values")
-    _check_range(Z, X.dtype, xp)
+    _check_range(Z, X.dtype, xp, small=False)
     return xp.astype(Z, X.dtype)
 
 
-def _check_full_rank(Z: Any, xp: Any, fit_intercept: bool) -> None:
+def check_weighted_covariates(Z: Any, weights: Any, *, xp: Any, fit_intercept: bool) -> None:
+    """Z ``(n, p)`` of full rank on the samples of positive weight: a column that varies
+    only on zero-weight samples has a coefficient the fit cannot determine."""
+    kept = xp.nonzero(weights > 0)[0]
+    if int(kept.shape[0]) == int(Z.shape[0]):
+        return
+    p = int(Z.shape[1])
+    if p + int(fit_intercept) >= int(kept.shape[0]):
+        raise ValueError(
+            f"{p} covariates (and the intercept) need more than the {int(kept.shape[0])} "
+            "samples of positive weight"
+        )
+    _check_full_rank(
+        xp.take(Z, kept, axis=0), xp, fit_intercept, where=" on the samples of positive weight"
+    )
+
+
+def _check_full_rank(Z: Any, xp: Any, fit_intercept: bool, where: str = "") -> None:
     """Raise ``ValueError`` when Z (centred, with an intercept) is rank-deficient."""
     scale = xp.max(xp.abs(Z), axis=0)
     scaled = Z / xp.where(scale > 0, scale, 1.0)
@@ -273,8 +327,8 @@ def _check_full_rank(Z: Any, xp: Any, fit_intercept: bool) -> None:
         if bool(xp.any(constant)):
             column = int(xp.argmax(xp.astype(constant, xp.int32)))
             raise ValueError(
-                f"covariate column {column} is constant, so it is collinear with the "
-                "intercept; drop it or set fit_intercept=False"
+                f"covariate column {column} is constant{where}, so it is collinear with "
+                "the intercept; drop it or set fit_intercept=False"
             )
     singular = xp.linalg.svd(scaled, full_matrices=False)[1]
     tolerance = max(Z.shape) * float(xp.finfo(Z.dtype).eps) * float(singular[0])
@@ -282,6 +336,7 @@ def _check_full_rank(Z: Any, xp: Any, fit_intercept: bool) -> None:
         raise ValueError(
             "the covariates are collinear"
             + (" (with the intercept)" if fit_intercept else "")
+            + where
             + ": some column is a combination of the others; drop the redundant columns"
         )
 
@@ -383,6 +438,10 @@ def check_fit_arguments(
     covariates = check_covariates(
         covariates, like, xp=xp, fit_intercept=bool(parameters["fit_intercept"])
     )
+    if covariates is not None and weights is not None:
+        check_weighted_covariates(
+            covariates, weights, xp=xp, fit_intercept=bool(parameters["fit_intercept"])
+        )
     ranks, S = check_sizes(parameters["ranks"], design.sample_shape, parameters["separation_rank"])
     family = make_family(parameters["family"])
     family.validate(y)

@@ -207,3 +207,143 @@ def test_bootstrap_leaves_out_resamples_that_cannot_be_fitted():
         lower, upper = model.coef_interval(p.X, y, covariates=Z, method="bootstrap", n_boot=40,
                                            random_state=0)  # fmt: skip
     assert np.all(lower <= upper)
+
+
+def _small_full_rank(seed: int = 19):
+    """n = 100 samples of shape (2, 3) with two covariates: full ranks make it a least
+    squares problem whose optimum the normal equations give."""
+    rng = np.random.default_rng(seed)
+    X, Z = rng.normal(size=(100, 2, 3)), rng.normal(size=(100, 2))
+    y = np.tensordot(X, rng.normal(size=(2, 3)), 2) + Z @ [1.0, 2.0] + 0.1 * rng.normal(size=100)
+    design = np.column_stack([X.reshape(100, -1), Z, np.ones(100)])
+    solution = np.linalg.lstsq(design, y, rcond=None)[0]
+    return X, Z, y, solution, 0.5 * np.mean((y - design @ solution) ** 2)
+
+
+def test_a_fit_stops_only_when_the_covariates_settle_too():
+    """Warm-started from a fit without covariates, B barely moves in the first iteration
+    while gamma jumps from 0: the fit must go on to the least-squares optimum."""
+    X, Z, y, solution, optimum = _small_full_rank()
+    plain = fit_lsr(X, y, ranks=(2, 3), fit_intercept=True)
+    fit = fit_lsr(X, y, ranks=(2, 3), covariates=Z, fit_intercept=True, init=plain)
+    assert fit.converged
+    assert fit.history["loss"][-1] == pytest.approx(optimum, rel=1e-6)
+    np.testing.assert_allclose(np.asarray(fit.covariate_coef), solution[6:8], rtol=1e-4)
+
+
+def test_a_warm_start_off_in_its_intercept_returns_to_the_fit():
+    """Poisson, intercept moved by 5 or 20 (every mean off by e^20): the L-BFGS memory
+    must not keep the intercept's move as B's curvature and crawl to a false stop."""
+    X, _, _, _, _ = _small_full_rank()
+    y = np.random.default_rng(1).poisson(np.exp(0.09 * X.sum((1, 2)) + 0.5))
+    best = fit_lsr(X, y, ranks=(2, 3), fit_intercept=True, family="poisson")
+    for offset in (-5.0, 5.0, 20.0):
+        start = {"core": best.core, "factors": best.factors, "intercept": best.intercept + offset}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # exp overflows at the start
+            fit = fit_lsr(X, y, ranks=(2, 3), fit_intercept=True, family="poisson", init=start)
+        assert fit.converged
+        assert fit.history["loss"][-1] == pytest.approx(best.history["loss"][-1], rel=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # the loss at the start
+def test_a_warm_start_with_a_non_finite_loss_raises():
+    X, Z, y, _, _ = _small_full_rank()
+    model = LSRRegressor(ranks=(2, 3)).fit(X, y, covariates=Z)
+    start = {"core": model.core_, "factors": model.factors_,
+             "covariate_coef": np.array([1e300, 1.0])}  # fmt: skip
+    with pytest.raises(ValueError, match="warm start's loss is not finite"):
+        LSRRegressor(ranks=(2, 3), init=start).fit(X, y, covariates=Z)
+
+
+def test_data_frames_of_covariates_keep_their_columns():
+    """A data frame's columns are recorded: another order raises instead of swapping
+    the coefficients; mixed int and bool columns are numbers."""
+    pd = pytest.importorskip("pandas")
+    X, Z, y, _, _ = _small_full_rank()
+    frame = pd.DataFrame({"age": Z[:, 0], "score": Z[:, 1]})
+    model = LSRRegressor(ranks=(2, 3)).fit(X, y, covariates=frame)
+    assert model.covariate_names_in_ == ("age", "score")
+    np.testing.assert_array_equal(
+        model.predict(X, covariates=frame), model.predict(X, covariates=Z)
+    )
+    with pytest.raises(ValueError, match=r"\['score', 'age'\] are not those .* \['age', 'score'\]"):
+        model.predict(X, covariates=frame[["score", "age"]])
+    with pytest.raises(ValueError, match="not those the model was fitted with"):
+        model.coef_stderr(X, y, covariates=frame[["score", "age"]])
+    rng = np.random.default_rng(0)
+    site, sex = rng.integers(0, 3, 100), rng.random(100) > 0.5
+    mixed = LSRRegressor(ranks=(2, 3)).fit(
+        X, y, covariates=pd.DataFrame({"site": site, "sex": sex})
+    )
+    same = LSRRegressor(ranks=(2, 3)).fit(
+        X, y, covariates=np.column_stack([site, sex]).astype(float)
+    )
+    np.testing.assert_allclose(mixed.covariate_coef_, same.covariate_coef_, rtol=1e-9)
+
+
+def test_tiny_prediction_covariates_are_just_small_terms():
+    """A fit refuses a column that underflows X's dtype (it cannot estimate its
+    coefficient), but a prediction from a tiny value is that value's (tiny) term."""
+    X, Z, y, _, _ = _small_full_rank()
+    X32 = X.astype(np.float32)
+    model = LSRRegressor(ranks=(2, 3)).fit(X32, y, covariates=Z)
+    tiny = model.predict(X32[:1], covariates=np.array([[1e-35, 1.0]]))
+    zero = model.predict(X32[:1], covariates=np.array([[0.0, 1.0]]))
+    np.testing.assert_allclose(tiny, zero, rtol=1e-6)
+    with pytest.raises(ValueError, match="outside the range of X's dtype"):
+        model.predict(X32[:1], covariates=np.array([[1e38, 1.0]]))
+
+
+def test_bootstrap_checks_its_data_against_the_model_first():
+    """The bootstrap's data are checked like the Fisher errors' before any refit."""
+    X, Z, y, _, _ = _small_full_rank()
+    model = LSRRegressor(ranks=(2, 3)).fit(X, y, covariates=Z)
+    plain = LSRRegressor(ranks=(2, 3)).fit(X, y)
+    boot = {"method": "bootstrap", "n_boot": 3, "random_state": 0}
+    cases = [
+        (lambda: model.coef_stderr(X, y, **boot), "fitted with 2 covariates"),
+        (lambda: plain.coef_stderr(X, y, covariates=Z, **boot), "fitted without covariates"),
+        (lambda: model.coef_stderr(X, y[:-1], covariates=Z, **boot), "y has 99 entries"),
+        (lambda: model.coef_stderr(X, y, covariates=Z[:-1], **boot), r"shape \(100, 2\)"),
+        (lambda: model.coef_stderr(X[:, :, :2], y, covariates=Z, **boot), "sample shape"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+    from_list = model.coef_stderr(X.tolist(), y, covariates=Z, **boot)
+    np.testing.assert_array_equal(from_list, model.coef_stderr(X, y, covariates=Z, **boot))
+
+
+@pytest.mark.parametrize("schedule", ["als", "lbfgs"])
+def test_covariates_correlated_with_the_tensor_reach_least_squares(schedule):
+    """Covariates that nearly copy two tensor entries (correlation 0.995): ALS solves
+    them with the core as one block; L-BFGS at least reaches the optimum's loss."""
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(150, 2, 3))
+    Z = np.column_stack([X[:, 0, 0] + 0.1 * rng.normal(size=150),
+                         2 * X[:, 1, 2] + 0.1 * rng.normal(size=150)])  # fmt: skip
+    y = np.tensordot(X, 0.3 * rng.normal(size=(2, 3)), 2) + Z @ [0.5, -0.5]
+    y = y + 0.3 * rng.normal(size=150)
+    design = np.column_stack([X.reshape(150, -1), Z, np.ones(150)])
+    solution = np.linalg.lstsq(design, y, rcond=None)[0]
+    optimum = 0.5 * np.mean((y - design @ solution) ** 2)
+    model = LSRRegressor(ranks=(2, 3), schedule=schedule, max_iter=500).fit(X, y, covariates=Z)
+    assert model.history_["loss"][-1] == pytest.approx(optimum, rel=1e-6)
+    if schedule == "als":
+        assert model.converged_
+        np.testing.assert_allclose(model.coef_.ravel(), solution[:6], atol=1e-6)
+        np.testing.assert_allclose(model.covariate_coef_, solution[6:8], atol=1e-6)
+
+
+def test_a_covariate_seen_only_on_zero_weight_samples_raises():
+    X, Z, y, _, _ = _small_full_rank()
+    weight = np.r_[np.ones(50), np.zeros(50)]
+    only_dropped = np.c_[Z[:, :1], np.r_[np.zeros(50), np.ones(50)]]
+    with pytest.raises(ValueError, match="constant on the samples of positive weight"):
+        LSRRegressor(ranks=(2, 3)).fit(X, y, sample_weight=weight, covariates=only_dropped)
+    with pytest.raises(ValueError, match="collinear on the samples of positive weight"):
+        LSRRegressor(ranks=(2, 3), fit_intercept=False).fit(
+            X, y, sample_weight=weight, covariates=np.c_[Z[:, :1], only_dropped[:, 1:]]
+        )
+    LSRRegressor(ranks=(2, 3)).fit(X, y, sample_weight=weight, covariates=Z)  # identified

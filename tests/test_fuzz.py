@@ -433,7 +433,8 @@ def test_class_labels_of_any_kind_give_probabilities_or_a_clear_error(
 #: select_ranks arguments and valid values of each (hostile ones come from HOSTILE)
 SELECTION_ARGUMENTS = {
     "ranks": [(1,), (1, 2), [(1, 2), 1]], "separation_ranks": [(1,), (1, 2)],
-    "criterion": ["bic", "aic", "cv"], "cv": [2, 3], "grid_tol": [None, 1e-3],
+    "criterion": ["bic", "aic", "cv"], "grid_tol": [None, 1e-3],
+    "cv": [2, 3, [(np.arange(4, 8), np.arange(4)), (np.arange(4), np.arange(4, 8))]],
 }  # fmt: skip
 
 

@@ -231,3 +231,31 @@ def test_fisher_errors_for_X_in_another_namespace_than_the_fit():
     lower, _ = moved.coef_interval(p.X, p.y)
     assert isinstance(stderr, torch.Tensor) and isinstance(lower, torch.Tensor)
     np.testing.assert_allclose(stderr.numpy(), model.coef_stderr(p.X, p.y), rtol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson"])
+def test_zero_weights_are_samples_dropped(family):
+    """The information counts the samples with positive weight: zero-weighting half the
+    samples gives the errors of the fit to the other half, and equal weights are none."""
+    p = make_lsr_problem(400, sample_shape=SHAPE, ranks=(2, 2, 2), family=family, random_state=3)
+    X, y = np.asarray(p.X), np.asarray(p.y)
+    weight = np.r_[np.ones(200), np.zeros(200)]
+    options = {"ranks": 2, "random_state": 0, "tol": 1e-10, "max_iter": 2000}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = LSRTensorGLM(family, **options).fit(X, y, sample_weight=weight)
+        dropped = LSRTensorGLM(family, **options).fit(X[:200], y[:200])
+    np.testing.assert_allclose(weighted.coef_stderr(X, y, sample_weight=weight),
+                               dropped.coef_stderr(X[:200], y[:200]), rtol=1e-5)  # fmt: skip
+    equal = weighted.coef_stderr(X[:200], y[:200], sample_weight=np.full(200, 7.0))
+    np.testing.assert_allclose(equal, weighted.coef_stderr(X[:200], y[:200]), rtol=1e-12)
+
+
+def test_interval_options_take_numpy_scalars_and_name_a_bad_seed():
+    model, p = fitted("gaussian", n=200)
+    lower = model.coef_interval(p.X, p.y, alpha=np.float32(0.1))[0]
+    np.testing.assert_allclose(lower, model.coef_interval(p.X, p.y, alpha=0.1)[0], rtol=1e-6)
+    boot = model.coef_stderr(p.X, p.y, method="bootstrap", n_boot=np.int64(3), random_state=0)
+    assert boot.shape == SHAPE
+    with pytest.raises(ValueError, match="random_state must be a non-negative int, got -1"):
+        model.coef_stderr(p.X, p.y, method="bootstrap", n_boot=3, random_state=-1)

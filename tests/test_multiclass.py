@@ -183,3 +183,14 @@ def test_bootstrap_resamples_keep_every_class():
     model = LSRClassifier(ranks=2, max_iter=20).fit(p.X, p.y)
     lower, upper = model.coef_interval(p.X, p.y, method="bootstrap", n_boot=20, random_state=0)
     assert lower.shape == model.coef_.shape and np.all(lower <= upper)
+
+
+def test_separable_classes_are_flagged_as_for_two():
+    """Classes that a linear map separates have no maximum-likelihood fit: warn, and do
+    not report convergence while the loss still falls."""
+    rng = np.random.default_rng(19)
+    X = rng.normal(size=(150, 2, 3))
+    y = np.argmax(np.einsum("nij,cij->nc", X, rng.normal(size=(3, 2, 3))), axis=1)
+    with pytest.warns(Warning, match="separated"):
+        model = LSRClassifier(ranks=(2, 3)).fit(X, y)
+    assert not model.converged_

@@ -119,3 +119,23 @@ def test_cross_validation_on_every_backend_and_on_lists(problem, name):
                                        ranks=(1,), criterion="cv", cv=3, covariates=Z)  # fmt: skip
     assert np.isclose(table[0]["criterion"], expected[0]["criterion"], rtol=1e-6)
     assert np.allclose(backend.to_numpy(best.coef_), reference.coef_, atol=1e-8)
+
+
+def test_folds_need_two_test_samples_and_candidates_the_data_shape(problem):
+    """An R^2 of one sample is 0 whatever the fit, so such folds raise; a candidate too
+    large for the samples raises naming its rank before any fold is fitted."""
+    from sklearn.model_selection import KFold, LeaveOneOut
+
+    X, y = problem.X[:20], problem.y[:20]
+    with pytest.raises(ValueError, match="from 2 to 10"):
+        select_ranks(LSRRegressor(), X, y, ranks=(1,), criterion="cv", cv=11)
+    with pytest.raises(ValueError, match="fold 0 tests 1 sample"):
+        select_ranks(LSRRegressor(), X, y, ranks=(1,), criterion="cv", cv=LeaveOneOut())
+    with pytest.raises(ValueError, match=r"ranks\[0\] = 7 must be an integer in \[1, d_1 = 6\]"):
+        select_ranks(LSRRegressor(), X, y, ranks=(1, 7), criterion="cv", cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        splits = KFold(2).split(np.zeros(20))  # a one-shot iterator serves every candidate
+        _, table = select_ranks(LSRRegressor(max_iter=20), X, y, ranks=(1, 2),
+                                criterion="cv", cv=splits)  # fmt: skip
+    assert len(table) == 2 and all(np.isfinite(row["criterion"]) for row in table)

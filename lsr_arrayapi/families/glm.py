@@ -281,6 +281,12 @@ class Multinomial(FamilyBase):
         eye = xp.eye(p.shape[1], dtype=p.dtype, device=device(p))
         return p[:, :, None] * eye[None, :, :] - p[:, :, None] * p[:, None, :]
 
+    def saturated(self, eta: Any, y: Any) -> Any:
+        """Samples whose class has fitted probability 1 to machine precision ``(n,)`` bool
+        (their loss, ``-log p_y``, is below the dtype's epsilon)."""
+        xp = array_namespace(eta, y)
+        return self.pointwise_loss(eta, y) < float(xp.finfo(eta.dtype).eps)
+
     def sample(self, eta: Any, rng: Any, noise: float) -> Any:
         """Class codes drawn from the softmax of ``[0, eta]`` (``eta`` ``(n, m)``, host arrays)."""
         xp = array_namespace(eta)

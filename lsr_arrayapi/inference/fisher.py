@@ -218,10 +218,12 @@ def fisher_stderr(
     eta: Any = None,
     observed: bool = True,
 ) -> tuple[Any, int]:
-    """Standard errors of every entry of B, shape ``d``, and the residual degrees of freedom.
+    """Standard errors of every entry of B, shape ``d``, and the residual degrees of freedom
+    (the number of samples with positive weight less the model's dimension).
 
     ``y`` ``(n,)`` are the family's responses, ``weights`` the sample weights
-    normalized to sum 1 (None: equal), ``covariates`` Z ``(n, p)`` and
+    normalized to sum 1 (None: equal; the information is that of the samples with
+    positive weight, the weights relative among them), ``covariates`` Z ``(n, p)`` and
     ``covariate_coef`` gamma ``(p,)`` the fit's linear part beside the intercept,
     ``eta`` the fit's linear predictor when the caller has it (else one pass computes it),
     ``alpha`` the ridge penalty of the fit
@@ -251,6 +253,9 @@ def fisher_stderr(
         )
         directions = xp.concat([directions, zero], axis=0)
     objective = Objective(family, y, weights, alpha)
+    # the samples that count: the weights scale the information to their number, so a
+    # zero-weight sample is a sample dropped and equal weights are no weights
+    n = n if weights is None else int(xp.sum(xp.astype(weights > 0, xp.int64)))
     information = _gauss_newton(objective, eta, jac, n)
     if alpha:
         information = information + n * alpha * xp.matmul(
