@@ -79,7 +79,9 @@ def fit_lsr(
     max_iter : int, default=200
         Maximum number of outer iterations.
     tol : float, default=1e-6
-        Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F``.
+        Stop when ``||B_t - B_{t-1}||_F <= tol * ||B_t||_F`` and the linear part of the
+        predictor (intercept, covariates' term ``o``) settles too:
+        ``||o_t - o_{t-1}||_2 <= tol * ||eta_t||_2``.
     lr : float or None, default=None
         None: adaptive, safeguarded step sizes. A float: one fixed step for
         every block (the paper's setting, no safeguard).
