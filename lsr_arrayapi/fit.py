@@ -164,7 +164,7 @@ def fit_lsr(
         checked.options[k] for k in ("max_iter", "tol", "lr", "alpha", "n_init")
     )
     family_obj, solver = checked.family, checked.solver  # y is checked against the family
-    check_magnitudes(design, y, xp=xp)
+    check_magnitudes(design, y, xp=xp, linear_in_y=getattr(family_obj, "linear_in_y", True))
     linear = int(fit_intercept) + (0 if checked.covariates is None else checked.covariates.shape[1])
     _warn_if_underdetermined(
         design.n_samples, sample_shape, ranks, int(separation_rank), alpha, int(linear)

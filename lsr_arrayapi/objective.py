@@ -8,6 +8,7 @@ linearly, so a line search costs O(n) per trial and no pass over X.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
@@ -85,7 +86,9 @@ class Objective:
         regula falsi, with a bisection step whenever the same end of the bracket
         moved twice in a row: for Poisson far from the fit the slope at the far
         end can be 1e140 times the near one, where regula falsi alone creeps
-        (a Newton step can stall at t = 1e-16).  For a
+        (a Newton step can stall at t = 1e-16).  The bisection is geometric
+        (:func:`_split`), so a root 1e-150 times the first trial step (gamma
+        with y ~ 1e150 started at eta = 0) is reached in a few dozen steps.  For a
         quadratic family (Gaussian) the slope is linear in t and its root is
         returned from the first two slopes.
         """
@@ -116,7 +119,7 @@ class Objective:
         t, side, streak = hi, 0, 0
         for _ in range(100):
             if s_hi == inf or streak >= 2:
-                t = 0.5 * (lo + hi)
+                t = _split(lo, hi, streak if side == 1 else 0)
             else:
                 t = hi - s_hi * (hi - lo) / (s_hi - s_lo)
             s_t = slope_at(t)
@@ -136,6 +139,16 @@ class Objective:
                     s_lo *= 0.5
             side = moved
         return t
+
+
+def _split(lo: float, hi: float, streak: int) -> float:
+    """A bisection point of ``[lo, hi]`` on the log scale of t: ``sqrt(lo hi)`` when the
+    bracket spans more than a factor 4, its midpoint otherwise; with ``lo = 0`` the far
+    end shrinks by ``2^(2^streak)`` (``streak`` moves of it in a row), so a root many
+    orders of magnitude below ``hi`` is reached in ``O(log log)`` steps."""
+    if lo > 0:
+        return math.sqrt(lo * hi) if hi > 4 * lo else 0.5 * (lo + hi)
+    return hi * 2.0 ** -(2 ** min(max(streak, 0), 9))
 
 
 def _per_sample(weights: Any, like: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -34,11 +35,11 @@ SOLVERS = [
 ]
 
 
-def _fit(X, y, family, S, options):
+def _fit(X, y, family, S, options, max_iter=200):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit_lsr(
-            X, y, ranks=2, separation_rank=S, family=family, random_state=0, max_iter=200,
+            X, y, ranks=2, separation_rank=S, family=family, random_state=0, max_iter=max_iter,
             **options,
         )  # fmt: skip
 
@@ -71,9 +72,11 @@ def test_rescaling_x_rescales_the_coefficients(case, exponent, shape, seed):
     # a fit that crawls to max_iter along a flat valley (logistic S = 2 with qr, seed 1 on
     # (3, 4, 5): B still moves by 3e-5 relative between 1000 and 3000 iterations) is not at
     # tolerance, so tolerance-level agreement says nothing about it; when the unscaled fit
-    # converges, the scaled one must too
+    # converges, the scaled one must too (paths that differ by rounding take a few
+    # iterations more or fewer: Gaussian S = 2 with polar, seed 0 on (3, 4, 5), converges
+    # in 194 iterations and in 214 from X / 10, at the same loss to 1e-8)
     assume(base.converged)
-    scaled = _fit(c * X, y, family, S, options)
+    scaled = _fit(c * X, y, family, S, options, max_iter=2 * 200)
     assert scaled.converged
     assert _relative(c * np.asarray(scaled.coef), base.coef) < AGREE
     assert np.isclose(scaled.history["loss"][-1], base.history["loss"][-1], rtol=1e-6)
@@ -105,13 +108,20 @@ def test_integer_volumes_fit_like_their_rescaled_floats():
     assert _relative(np.asarray(raw.coef) * 65535, scaled.coef) < AGREE
 
 
-@settings(max_examples=6, deadline=None)
-@given(exponent=st.integers(-8, 8), seed=st.integers(0, 3))
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@settings(max_examples=8, deadline=None)
+@given(
+    exponent=st.one_of(st.integers(-8, 8), st.sampled_from([-300, -150, 150, 200, 300])),
+    seed=st.integers(0, 3),
+)
 def test_rescaling_gamma_responses_only_shifts_the_intercept(exponent, seed):
     """Gamma with the log link: y -> c y is eta -> eta + log c, the same B.
 
     A line search whose tolerance followed the steep side of the slope accepted
-    the far end of its bracket here at c = 1e8 (a converged fit predicting inf).
+    the far end of its bracket here at c = 1e8 (a converged fit predicting inf),
+    ``y exp(-eta)`` overflowed at c = 1e-300 (it is ``exp(log y - eta)``), and the
+    intercept's line search squared its slope (overflow from c = 1e155: it moves eta
+    along a unit direction).
     """
     problem = make_lsr_problem(200, sample_shape=(3, 4, 5), family="gamma", noise=0.3,
                                random_state=seed)  # fmt: skip

@@ -19,11 +19,14 @@ __all__ = ["check_magnitudes"]
 _RESCALE = "rescale it (for instance to unit standard deviation) and fit again"
 
 
-def check_magnitudes(design: Any, y: Any, *, xp: Any) -> None:
+def check_magnitudes(design: Any, y: Any, *, xp: Any, linear_in_y: bool = True) -> None:
     """Raise ``ValueError`` when X, y or the coefficients they imply leave the float range.
 
     ``design`` is the fit's design (its ``squared_norms()`` are ``(n,)``), ``y`` the
-    responses ``(n,)`` in the design's namespace.
+    responses ``(n,)`` in the design's namespace.  ``linear_in_y``: the family's
+    eta is on y's scale (identity link), so y's squares must not overflow or
+    underflow and the coefficients scale with y; for a log or logit link
+    (False) y's scale moves only the intercept and is not checked here.
     """
     squared = design.squared_norms()
     finfo = xp.finfo(squared.dtype)
@@ -49,6 +52,9 @@ def check_magnitudes(design: Any, y: Any, *, xp: Any) -> None:
             f"X's entries are too small for its dtype {squared.dtype} (mean square "
             f"{mean_square:.3g}, below {floor:.3g}); {_RESCALE}"
         )
+    if not linear_in_y:
+        _check_coefficient_range(1.0, mean_square, design, squared.dtype, floor, finfo)
+        return
     y_total = float(xp.sum(y * y))
     if not math.isfinite(y_total):
         raise ValueError(
@@ -60,12 +66,21 @@ def check_magnitudes(design: Any, y: Any, *, xp: Any) -> None:
             f"y's values are too small for its dtype {y.dtype} (mean square "
             f"{y_mean_square:.3g}); {_RESCALE}"
         )
-    # the coefficients of a fit scale like |y| / (|X| sqrt(D)); their squares must be normal
-    coef_square = max(y_mean_square, 1.0) / (mean_square * math.prod(design.sample_shape))
+    _check_coefficient_range(
+        max(y_mean_square, 1.0), mean_square, design, squared.dtype, floor, finfo
+    )
+
+
+def _check_coefficient_range(
+    eta_square: float, mean_square: float, design: Any, dtype: Any, floor: float, finfo: Any
+) -> None:
+    """The coefficients of a fit scale like ``|eta| / (|X| sqrt(D))``; their squares must be
+    normal numbers (``eta_square``: the squared scale of eta)."""
+    coef_square = eta_square / (mean_square * math.prod(design.sample_shape))
     if coef_square < floor or not coef_square < float(finfo.max) * float(finfo.eps):
         raise ValueError(
             f"the coefficients for this X and y would be about {math.sqrt(coef_square):.3g} "
-            f"per entry, outside the range {squared.dtype} holds with precision; rescale X or y"
+            f"per entry, outside the range {dtype} holds with precision; rescale X or y"
         )
 
 

@@ -54,11 +54,16 @@ class FamilyBase:
 
     * ``curvature_bound`` (None: unbounded) -- the first step sizes and the
       L-BFGS metric; ``quadratic`` (False) -- True when one Newton step solves
-      an ALS block, so the automatic schedule picks ALS;
+      an ALS block, so the automatic schedule picks ALS; ``linear_in_y``
+      (True) -- eta is on y's own scale (an identity link), so the up-front
+      range checks bound y's squares and the coefficients' size by y's (False
+      for links that take labels or y's logarithm);
     * ``validate(y)`` (finite values), ``loss`` (the mean of
       ``pointwise_loss``), ``grad`` (``mean(eta) - y``, canonical links);
     * ``log_likelihood(eta, y)`` (``-n loss``) and ``dispersion_parameters``
-      (0) -- the information criteria of the estimators;
+      (0) -- the information criteria of the estimators; ``saturated(eta, y)``
+      (absent) -- per-sample booleans at the family's boundary, for the
+      separation warning;
     * ``pointwise_loss(eta, y)`` -- enables ``sample_weight``;
       ``curvature(eta)`` -- Newton weights of the ALS solver;
     * ``sample(eta, rng, noise)`` -- responses for synthetic data
@@ -72,6 +77,7 @@ class FamilyBase:
     name: ClassVar[str]
     curvature_bound: ClassVar[float | None] = None
     quadratic: ClassVar[bool] = False
+    linear_in_y: ClassVar[bool] = True
     #: parameters of the family itself (a Gaussian's variance), counted by the criteria
     dispersion_parameters: ClassVar[int] = 0
 

@@ -64,6 +64,7 @@ class Logistic(FamilyBase):
     """Bernoulli with the logit link; y in {0, 1}."""
 
     name = "logistic"
+    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
     curvature_bound = 0.25
 
     def validate(self, y: Any) -> None:
@@ -107,6 +108,7 @@ class Poisson(FamilyBase):
     """Poisson with the log link; y counts in {0, 1, 2, ...}."""
 
     name = "poisson"
+    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
     curvature_bound = None
 
     def validate(self, y: Any) -> None:
@@ -158,6 +160,7 @@ class Gamma(FamilyBase):
     """
 
     name = "gamma"
+    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
     curvature_bound = None  # the observed curvature y / mu is unbounded
     dispersion_parameters = 1  # the shape
 
@@ -168,12 +171,17 @@ class Gamma(FamilyBase):
             raise ValueError("gamma family needs positive responses; y has values <= 0")
 
     def pointwise_loss(self, eta: Any, y: Any) -> Any:
-        xp = array_namespace(eta, y)
-        return y * xp.exp(-eta) + eta
+        return self._ratio(eta, y) + eta
 
     def grad(self, eta: Any, y: Any) -> Any:
+        return 1.0 - self._ratio(eta, y)
+
+    def _ratio(self, eta: Any, y: Any) -> Any:
+        """``y / mu`` as ``exp(log y - eta)``: ``exp(-eta)`` alone overflows for tiny y
+        (and 0 for y = 0, outside the support, without a warning)."""
         xp = array_namespace(eta, y)
-        return 1.0 - y * xp.exp(-eta)
+        positive = y > 0
+        return xp.where(positive, xp.exp(xp.log(xp.where(positive, y, 1.0)) - eta), 0.0)
 
     def mean(self, eta: Any) -> Any:
         return array_namespace(eta).exp(eta)
@@ -217,6 +225,7 @@ class Multinomial(FamilyBase):
     """
 
     name = "multinomial"
+    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
     curvature_bound = 0.5
 
     def outputs(self, y: Any) -> int:

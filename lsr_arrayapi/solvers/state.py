@@ -321,9 +321,15 @@ class FitState:
             return
         ones = xp.ones_like(self.eta)
         slope = float(xp.sum(self.objective.sample_gradient(self.eta)))
-        t = self.objective.line_search(self.eta, self.coef, -slope * ones, None, 1 / self.curvature)
-        self.intercept -= t * slope
-        self.eta = self.eta - (t * slope) * ones
+        if not (slope != 0 and math.isfinite(slope)):
+            return
+        # a unit direction (t moves eta itself): slope * slope overflows for gamma y ~ 1e200
+        sign = -math.copysign(1.0, slope)
+        t = self.objective.line_search(
+            self.eta, self.coef, sign * ones, None, abs(slope) / self.curvature
+        )
+        self.intercept += t * sign
+        self.eta = self.eta + (t * sign) * ones
 
     def snapshot(
         self, n_iter: int, converged: bool, history: dict[str, list[float]], solver: str = ""
