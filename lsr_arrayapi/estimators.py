@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -292,13 +293,23 @@ class _LSRBase(BaseEstimator):
         return self._log_likelihood(X, y, covariates)[0]
 
     def _log_likelihood(self, X: Any, y: Any, covariates: Any) -> tuple[float, int]:
-        """The log-likelihood and the number of samples n."""
+        """The log-likelihood and the number of samples n (warns when it is infinite)."""
         eta = self._eta(X, covariates)
         y = self._responses(y, eta, array_namespace(eta))
         n = int(y.shape[0])
         if callable(getattr(self.family_, "log_likelihood", None)):
-            return float(self.family_.log_likelihood(eta, y)), n
-        return -n * float(self.family_.loss(eta, y)), n
+            value = float(self.family_.log_likelihood(eta, y))
+        else:
+            value = -n * float(self.family_.loss(eta, y))
+        if value == math.inf:
+            warnings.warn(
+                "the model fits these data exactly (zero residual dispersion), so the "
+                "log-likelihood is infinite and information criteria cannot rank models "
+                "on them",
+                UserWarning,
+                stacklevel=3,
+            )
+        return value, n
 
     def _criterion_parameters(self) -> int:
         check_is_fitted(self, "n_params_")
@@ -306,7 +317,9 @@ class _LSRBase(BaseEstimator):
 
     def aic(self, X: Any, y: Any, covariates: Any = None) -> float:
         """Akaike's criterion ``-2 log L + 2 k`` on ``(X, y)`` (lower is better); ``k`` is
-        ``n_params_`` plus the family's own parameters (a Gaussian's variance)."""
+        ``n_params_`` plus the family's own parameters (a Gaussian's variance).  Every
+        sample counts once: for a fit with sample weights, pass the samples of positive
+        weight (the criteria take no weights)."""
         return -2.0 * self.log_likelihood(X, y, covariates) + 2.0 * self._criterion_parameters()
 
     def bic(self, X: Any, y: Any, covariates: Any = None) -> float:

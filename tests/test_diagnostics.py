@@ -60,6 +60,16 @@ def test_separable_labels_warn_and_are_not_converged():
     assert not fit.converged
 
 
+@pytest.mark.parametrize(("family", "value"), [("logistic", 1.0), ("poisson", 0.0)])
+def test_a_response_at_the_boundary_is_not_a_converged_fit(family, value):
+    """Every label 1 (every count 0): B = 0 and the intercept runs to infinity; the fit
+    warns and does not report convergence."""
+    X = np.random.default_rng(0).standard_normal((80, 2, 3))
+    with pytest.warns(ConvergenceWarning, match="separated"):
+        fit = fit_lsr(X, np.full(80, value), ranks=1, family=family, fit_intercept=True)
+    assert not fit.converged
+
+
 def test_a_well_posed_logistic_fit_does_not_warn_of_separation():
     problem = make_lsr_problem(
         3000, sample_shape=(4, 5, 6), separation_rank=1, family="logistic", random_state=1

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
-from lsr_arrayapi import LSRClassifier, LSRRegressor, LSRTensorGLM
+from lsr_arrayapi import LSRClassifier, LSRGammaRegressor, LSRRegressor, LSRTensorGLM
 from lsr_arrayapi.data.datasets import make_lsr_problem, make_multiclass_problem, true_lsr
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.data.multi_output import MultiOutputDesign
@@ -259,3 +259,30 @@ def test_interval_options_take_numpy_scalars_and_name_a_bad_seed():
     assert boot.shape == SHAPE
     with pytest.raises(ValueError, match="random_state must be a non-negative int, got -1"):
         model.coef_stderr(p.X, p.y, method="bootstrap", n_boot=3, random_state=-1)
+
+
+def test_entries_the_data_do_not_determine_get_infinite_errors():
+    """A covariate that copies a tensor entry at full rank: that entry (and the
+    covariate's coefficient) is not identified; its error is inf, not rounding noise."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 2, 3))
+    Z = np.c_[rng.standard_normal(80), X[:, 0, 0]]
+    y = X[:, 0, 0] + Z[:, 0] + 0.1 * rng.standard_normal(80)
+    model = LSRRegressor(ranks=(2, 3)).fit(X, y, covariates=Z)
+    stderr = model.coef_stderr(X, y, covariates=Z)
+    assert stderr[0, 0] == np.inf
+    assert np.all(np.isfinite(stderr.ravel()[1:])) and np.all(stderr.ravel()[1:] < 0.05)
+
+
+@pytest.mark.parametrize("estimator", [LSRRegressor, LSRGammaRegressor])
+def test_a_fit_with_zero_dispersion_has_zero_errors(estimator):
+    """y constant: the fit is exact, the estimated dispersion 0, the errors 0 (not a
+    failed eigendecomposition), and the criteria warn that they are infinite."""
+    X = np.random.default_rng(0).standard_normal((80, 2, 3))
+    y = np.full(80, 2.0)
+    model = estimator(ranks=1).fit(X, y)
+    np.testing.assert_array_equal(model.coef_stderr(X, y), 0.0)
+    lower, upper = model.coef_interval(X, y)
+    np.testing.assert_array_equal(lower, upper)
+    with pytest.warns(UserWarning, match="log-likelihood is infinite"):
+        assert model.aic(X, y) == -np.inf

@@ -194,3 +194,11 @@ def test_separable_classes_are_flagged_as_for_two():
     with pytest.warns(Warning, match="separated"):
         model = LSRClassifier(ranks=(2, 3)).fit(X, y)
     assert not model.converged_
+
+
+def test_numbers_for_a_classifier_fitted_on_strings_are_unseen_labels():
+    p = problem(n=300)
+    codes = np.asarray(p.y).astype(int)
+    model = LSRClassifier(ranks=1, max_iter=20).fit(p.X, np.array(list("abcd"))[codes])
+    with pytest.raises(ValueError, match=r"labels not seen in fit: \[0, 1, 2, 3\]"):
+        model.score(p.X, codes)

@@ -61,6 +61,11 @@ def encode_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[A
             )
         if not bool(xp.all(xp.isfinite(labels))):
             raise ValueError("y has infinite labels; class labels must be finite")
+    if classes is not None and not is_numeric_labels(classes):  # fitted on strings, say
+        raise ValueError(
+            f"y has labels not seen in fit: {sorted(set(to_host(labels).tolist()))[:10]} "
+            f"(the model was fitted on {to_host(classes).tolist()[:10]})"
+        )
     classes = _classes(labels, xp) if classes is None else follow(classes, like, xp=xp)
     if labels.dtype != classes.dtype:  # compare in one dtype (the standard mixes no kinds)
         labels, classes = xp.astype(labels, xp.float64), xp.astype(classes, xp.float64)

@@ -50,7 +50,6 @@ def check_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None
     norm = float(xp.linalg.vector_norm(xp.reshape(coef, (-1,))))
     if norm == 0:
         _check_zero_fit(fit, design, objective, stacklevel=stacklevel + 1)
-        return
     S = len(fit.factors)
     core_norm = float(xp.linalg.vector_norm(xp.reshape(fit.core, (-1,))))
     if S >= 2 and norm < CANCELLATION * math.sqrt(S) * core_norm:
@@ -62,24 +61,34 @@ def check_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -> None
             ConvergenceWarning,
             stacklevel=stacklevel,
         )
+    _check_saturation(fit, design, objective, norm, stacklevel=stacklevel + 1)
+
+
+def _check_saturation(
+    fit: Any, design: Any, objective: Any, norm: float, *, stacklevel: int
+) -> None:
+    """Samples fitted at the family's boundary (probability 1, a zero count's mean 0): warn,
+    and un-converge while the loss still falls along eta's own direction.  With B = 0 the
+    intercept alone can run to the boundary (every label 1, every count 0)."""
     saturated = getattr(objective.family, "saturated", None)
     if saturated is None or objective.alpha:
         return
-    eta = design.forward(coef) + fit.intercept if fit.eta is None else fit.eta
+    xp = objective.xp
+    eta = design.forward(fit.coef) + fit.intercept if fit.eta is None else fit.eta
     count = int(xp.sum(xp.astype(saturated(eta, objective.y), xp.int64)))
     if count == 0:
         return
     losses = [float(objective.data_loss(scale * eta)) for scale in (1.0, 2.0, 4.0)]
     diverging = losses[0] > losses[1] > losses[2]
-    if diverging:
-        fit.converged = False
+    if diverging or (norm == 0 and count == design.n_samples):
+        fit.converged = False  # every sample at the boundary: the intercept diverges
     warnings.warn(
-        f"{count} of {design.n_samples} samples are fitted with probability 1 to machine "
-        f"precision (||B|| = {norm:.3g}"
-        + (", and the loss still falls as the coefficients grow" if diverging else "")
+        f"{count} of {design.n_samples} samples are fitted at the family's boundary to "
+        f"machine precision (probability 1, or a zero count's mean 0; ||B|| = {norm:.3g}"
+        + (", and the loss still falls as the linear predictor grows" if diverging else "")
         + "): the data look (quasi-)separated, so the unpenalized maximum-likelihood fit "
-        "does not exist and the coefficients grow without bound. Set a ridge penalty "
-        "alpha > 0 (chosen by cross-validation).",
+        "does not exist and the linear predictor grows without bound. Set a ridge penalty "
+        "alpha > 0 (chosen by cross-validation), or check that y varies.",
         ConvergenceWarning,
         stacklevel=stacklevel,
     )

@@ -269,8 +269,12 @@ def fisher_stderr(
         if extra:
             curvature_part = xpx.pad(curvature_part, [(0, extra), (0, extra)], xp=xp)
         information = information + curvature_part
-    information = information / _dispersion(family, objective, eta, n, p)
-    return _delta_method_stderr(information, directions, p, shape), n - p
+    # the dispersion scales the errors (zero for a fit that interpolates the data)
+    stderr = _delta_method_stderr(information, directions, p, shape)
+    dispersion = _dispersion(family, objective, eta, n, p)
+    if dispersion == math.inf:
+        return xp.full_like(stderr, math.inf), n - p
+    return xp.where(stderr == math.inf, stderr, stderr * math.sqrt(dispersion)), n - p
 
 
 def _intercept_columns(n: int, outputs: int, *, like: Any) -> Any:
@@ -328,13 +332,17 @@ def _delta_method_stderr(information: Any, directions: Any, p: int, shape: Seque
     values, vectors = xp.linalg.eigh(0.5 * (scaled + xp.matrix_transpose(scaled)))
     keep = min(p, int(values.shape[0]))
     values, vectors = values[-keep:], vectors[:, -keep:]  # eigh sorts ascending
-    floor = float(xp.max(values)) * values.shape[0] * float(xp.finfo(values.dtype).eps)
+    # the pseudo-inverse's tolerance (MASS::ginv's): a fit stopped at tol leaves a
+    # gradient whose curvature term puts noise of about 1e-11 relative on a zero
+    # eigenvalue (a covariate that copies a tensor entry), far above round-off
+    floor = float(xp.max(values)) * math.sqrt(float(xp.finfo(values.dtype).eps))
     safe = xp.where(values > floor, values, 1.0)
     mapped = xp.matmul(xp.matrix_transpose(directions) * scale[None, :], vectors)  # (D, p)
     variance = xp.sum(mapped**2 / safe[None, :], axis=1)
     if bool(xp.any(values <= floor)):  # directions the data do not determine
         undetermined = xp.astype(values <= floor, mapped.dtype)
-        share = xp.sum(mapped**2 * undetermined[None, :], axis=1) / xp.sum(mapped**2, axis=1)
+        total = xp.sum(mapped**2, axis=1)
+        share = xp.sum(mapped**2 * undetermined[None, :], axis=1) / xp.where(total > 0, total, 1.0)
         variance = xp.where(share > math.sqrt(float(xp.finfo(mapped.dtype).eps)), xp.inf, variance)
     return xp.reshape(xp.sqrt(variance), tuple(shape))
 
