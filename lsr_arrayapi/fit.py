@@ -209,11 +209,20 @@ def fit_lsr(
             fit = start.fit(run, problem)
         except _Stopped as stopped:  # the user's callback ends the whole fit
             fit = stopped.fit
+    solver_converged = fit.converged
     check_fit(fit, design, objective, stacklevel=3)
     if not fit.converged and max_iter > 0 and fit.n_iter == max_iter:
         warnings.warn(
             f"LSR fit did not converge in {max_iter} iterations (tol={tol}); "
             "increase max_iter or loosen tol",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    elif not solver_converged and not stop.requested and fit.n_iter < max_iter:
+        warnings.warn(
+            f"LSR fit stopped after {fit.n_iter} iterations without converging: no step "
+            "lowered the loss, above round-off, so the point is not a verified optimum; "
+            "rescale X or y, or try another schedule or random_state",
             ConvergenceWarning,
             stacklevel=2,
         )

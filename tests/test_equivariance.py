@@ -169,3 +169,59 @@ def test_affine_maps_of_the_covariates_leave_the_fit_unchanged(case, exponents, 
     assert _relative(moved.coef, base.coef) < AGREE
     assert _relative(moved.covariate_coef * scale, base.covariate_coef) < AGREE
     assert _relative(moved.eta, base.eta) < AGREE
+
+
+@pytest.mark.parametrize(
+    ("family", "S", "options"),
+    [
+        ("logistic", 1, {"schedule": "gauss_seidel", "rule": "qr"}),
+        ("poisson", 1, {"schedule": "gauss_seidel", "rule": "polar"}),
+        ("poisson", 2, {}),
+    ],
+)
+def test_far_scales_of_x_give_the_same_glm_fit(family, S, options):
+    """X scaled by 1e50 (or 1e-50): the core's exact line search started at 1 / curvature
+    along a unit direction, 1e49 times short of its root; 60 doublings could not reach it
+    and a fit with B stuck near 0 reported convergence."""
+    problem = make_lsr_problem(300, sample_shape=(3, 4, 5), ranks=(2, 2, 2), separation_rank=S,
+                               family=family, random_state=1)  # fmt: skip
+    X, y = np.asarray(problem.X), np.asarray(problem.y)
+    options = {"fit_intercept": True, **options}
+    base = _fit(X, y, family, S, options, max_iter=400)
+    assert base.converged
+    for c in (1e50, 1e-50):
+        scaled = _fit(c * X, y, family, S, options, max_iter=400)
+        assert scaled.converged
+        assert _relative(c * np.asarray(scaled.coef), base.coef) < AGREE
+        assert np.isclose(scaled.history["loss"][-1], base.history["loss"][-1], rtol=1e-8)
+
+
+def test_counts_of_any_mean_take_first_steps_of_their_curvature():
+    """Poisson counts of mean 1e9: the curvature is 1e9, and first steps guessed for a
+    curvature of 1 went 1e9 times too far, so L-BFGS stalled in its first iteration; the
+    default fit now reaches the loss of ALS (exact Newton blocks)."""
+    problem = make_lsr_problem(300, sample_shape=(3, 4, 5), ranks=(2, 2, 2), family="poisson",
+                               random_state=2)  # fmt: skip
+    eta = np.asarray(problem.X).reshape(300, -1) @ np.asarray(problem.coef).ravel()
+    y = np.random.default_rng(0).poisson(1e9 * np.exp(eta)).astype(float)
+    fits = [_fit(problem.X, y, "poisson", 1, {"fit_intercept": True, "schedule": schedule})
+            for schedule in ("auto", "als")]  # fmt: skip
+    assert all(fit.converged for fit in fits)
+    assert np.isclose(fits[0].history["loss"][-1], fits[1].history["loss"][-1], rtol=1e-9)
+
+
+def test_a_stalled_fit_warns(monkeypatch):
+    """A fit that stops before max_iter without converging says so (here the old guess
+    of curvature 1 for counts of mean 1e9, which stalls L-BFGS)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from lsr_arrayapi.solvers.state import FitState
+
+    monkeypatch.setattr(FitState, "curvature", property(lambda self: 1.0))
+    problem = make_lsr_problem(300, sample_shape=(3, 4, 5), ranks=(2, 2, 2), family="poisson",
+                               random_state=2)  # fmt: skip
+    eta = np.asarray(problem.X).reshape(300, -1) @ np.asarray(problem.coef).ravel()
+    y = np.random.default_rng(0).poisson(1e9 * np.exp(eta)).astype(float)
+    with pytest.warns(ConvergenceWarning, match="stopped after .* without converging"):
+        fit = fit_lsr(problem.X, y, ranks=2, family="poisson", fit_intercept=True)
+    assert not fit.converged and fit.n_iter < 200

@@ -16,7 +16,8 @@ pair is kept, the slope of the direction, and the objective at each trial point.
 **Metric.**  The blocks are measured in a metric that makes the method
 invariant to the scale of X and of y: the core block is weighted by the
 curvature of the loss along a core move, ``c * s * S`` (``c`` the family's
-curvature bound, ``s`` the mean squared entry of X), and the factor block of
+curvature bound, or its mean curvature at the current point when unbounded;
+``s`` the mean squared entry of X), and the factor block of
 mode k by that along a unit tangent move, ``c * s * ||G||_F^2 / r_k``.  Scaling
 X by a constant scales G by its inverse and the core weight by its square, so
 every step in these coordinates is the same; with one Euclidean metric for all

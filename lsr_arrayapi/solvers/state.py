@@ -63,8 +63,18 @@ class FitState:
         if covariates is not None:
             self.linear_basis = self.xp.linalg.qr(linear_design(covariates, fit_intercept))
         self.start_value = math.inf
-        # the family's bound on d^2 loss / d eta^2 (1 when unbounded): first step guesses
-        self.curvature = getattr(objective.family, "curvature_bound", None) or 1.0
+
+    @property
+    def curvature(self) -> float:
+        """The scale of ``d^2 loss / d eta^2`` for first step guesses and the L-BFGS metric:
+        the family's bound, or for an unbounded family (Poisson) the weighted mean
+        curvature at the current eta -- counts of mean 1e9 have curvature 1e9, and a
+        guess of 1 sends every first step 1e9 times too far."""
+        bound = getattr(self.objective.family, "curvature_bound", None)
+        if bound:
+            return float(bound)
+        measured = float(self.xp.sum(self.objective.sample_curvature(self.eta)))
+        return measured if 0 < measured < math.inf else 1.0
 
     @functools.cached_property
     def data_scale(self) -> float:
@@ -263,7 +273,10 @@ class FitState:
         else:
             data_curvature = self.curvature * float(xp.sum(d_eta * d_eta)) / self.objective.n
             denom = data_curvature + self.objective.alpha * float(xp.sum(d_coef * d_coef))
-            t0 = 1.0 / denom if denom > 0 else 1.0
+            # the Newton step along the unit direction: its length is the slope over the
+            # curvature (1 / curvature alone is off by the slope, 1e49 for X ~ 1e50)
+            slope = -self.objective.slope(self.eta, self.coef, d_eta, d_coef)
+            t0 = (slope if slope > 0 else 1.0) / denom if denom > 0 else 1.0
             t = self.objective.line_search(self.eta, self.coef, d_eta, d_coef, t0)
         self.core = self.core + t * direction
         self.terms = [lsr_term(self.core, term) for term in self.factors]
