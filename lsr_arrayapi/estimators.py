@@ -94,8 +94,9 @@ factors_ : list of S lists of K arrays of shape (d_k, r_k)
     The orthonormal factors ``factors_[s][k]`` of term s and mode k.
 intercept_ : float
     The fitted intercept (0.0 when ``fit_intercept=False``).
-covariate_coef_ : array of shape (p,) or None
-    The covariates' coefficients gamma (None when fitted without covariates).
+covariate_coef_ : array of shape (p,), (p, C - 1) or None
+    The covariates' coefficients gamma, a column per class log-odds for a
+    multinomial fit (None when fitted without covariates).
 covariate_names_in_ : tuple of str or None
     The column names of covariates given as a data frame with string names
     (prediction checks a data frame's columns against them), else None.
@@ -240,7 +241,7 @@ class _LSRBase(BaseEstimator):
         self.solver_ = result.solver
         ranks, S = tuple(int(r) for r in result.core.shape), len(result.factors)
         shape = tuple(int(f.shape[0]) for f in result.factors[0])  # (m, d) for m predictors
-        p = 0 if result.covariate_coef is None else int(result.covariate_coef.shape[0])
+        p = 0 if result.covariate_coef is None else math.prod(result.covariate_coef.shape)
         intercepts = int(self.fit_intercept) * (
             ranks[0] if len(shape) > len(design.sample_shape) else 1
         )

@@ -166,6 +166,7 @@ def fit_lsr(
     family_obj, solver = checked.family, checked.solver  # y is checked against the family
     check_magnitudes(design, y, xp=xp, linear_in_y=getattr(family_obj, "linear_in_y", True))
     linear = int(fit_intercept) + (0 if checked.covariates is None else checked.covariates.shape[1])
+    linear *= int(getattr(design, "outputs", 1))  # one intercept and gamma column per predictor
     _warn_if_underdetermined(
         design.n_samples, sample_shape, ranks, int(separation_rank), alpha, int(linear)
     )

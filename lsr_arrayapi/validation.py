@@ -447,8 +447,6 @@ def check_fit_arguments(
     family.validate(y)
     outputs = int(family.outputs(y)) if callable(getattr(family, "outputs", None)) else 1
     if outputs > 1:  # m stacked coefficient tensors: an LSR tensor with a full-rank class mode
-        if covariates is not None:
-            raise ValueError(f"covariates are not supported by the {family.name} family")
         design, ranks = MultiOutputDesign(design, outputs), (outputs, *ranks)
     if isinstance(init, str):
         start = get_start_class(init)()

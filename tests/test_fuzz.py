@@ -196,7 +196,13 @@ def _assert_names(exc: BaseException, fault: tuple[str, str, Any] | None) -> Non
 def _assert_fit(fit: Any, fault: tuple[str, str, Any] | None, dtype: str) -> None:
     losses = fit.history["loss"]
     assert all(math.isfinite(v) for v in losses), losses
-    assert np.isfinite(to_host(fit.coef)).all() and math.isfinite(fit.intercept)
+    intercept = fit.intercept  # a float, or one per class log-odds (multinomial)
+    finite = (
+        math.isfinite(intercept)
+        if isinstance(intercept, float)
+        else bool(np.isfinite(to_host(intercept)).all())
+    )
+    assert np.isfinite(to_host(fit.coef)).all() and finite
     fixed_step = fault is not None and fault[1] == "lr"  # a fixed step has no safeguard
     if not fixed_step:
         slack = (1e-4 if dtype == "float32" else 1e-8) * (abs(losses[0]) + 1e-12)
@@ -322,9 +328,10 @@ def _covariates(n: int, p: int, fault: str | None, rng: Any, exponents: list[int
     exponents=st.lists(st.integers(-100, 100), min_size=3, max_size=3),
     fault=st.sampled_from([None, None, None, *COVARIATE_FAULTS]),
     seed=st.integers(0, 99),
+    classes=st.sampled_from([2, 3]),
 )
 def test_covariates_of_any_scale_fit_or_raise_naming_the_problem(
-    problem, estimator, p, exponents, fault, seed
+    problem, estimator, p, exponents, fault, seed, classes
 ):
     """Covariates at scales 1e-100 to 1e100 fit (finite, a descent, finite predictions);
     malformed ones raise a documented error that says what is wrong with them."""
@@ -341,6 +348,10 @@ def test_covariates_of_any_scale_fit_or_raise_naming_the_problem(
     family = {LSRClassifier: "logistic", LSRPoissonRegressor: "poisson",
               LSRGammaRegressor: "gamma"}.get(estimator)  # fmt: skip
     y = _target(problem, family, "codes") if family else data["y"]
+    if family == "logistic" and classes == 3 and n >= 3:  # the multinomial family
+        y = np.arange(n) % 3
+        if options["schedule"] == "als":  # no diagonal curvature: a documented error
+            options["schedule"] = "auto"
     model = estimator(**_with_fault(options, None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -464,6 +475,9 @@ def test_select_ranks_raises_naming_a_bad_argument_or_returns_finite_criteria(
             best, table = select_ranks(estimator(max_iter=2, random_state=0), X, y, **arguments)
         except DOCUMENTED as exc:
             shown = {"separation_ranks": "separation_rank"}.get(name, name)
+            if name == "criterion" and isinstance(value, str) and value == "cv":
+                # the default cv=5 may not fit n
+                shown = "(criterion|cv)"
             assert re.search(rf"\b{shown}", str(exc)), f"{name!r} not named in: {exc}"
             return
     assert table and all(math.isfinite(row["criterion"]) for row in table)

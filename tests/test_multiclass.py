@@ -125,6 +125,58 @@ def test_full_rank_multinomial_has_the_glm_standard_errors():
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
+def _covariate_problem(n=600, seed=0):
+    """Three classes whose log-odds depend on a (2, 3) tensor and on two covariates."""
+    rng = np.random.default_rng(seed)
+    X, Z = rng.normal(size=(n, 2, 3)), rng.normal(size=(n, 2))
+    logits = np.concatenate(
+        [np.zeros((n, 1)), X.reshape(n, -1) @ rng.normal(0, 0.5, (6, 2))
+         + Z @ np.array([[0.5, -1.0], [1.0, 0.3]]) + 0.2], axis=1
+    )  # fmt: skip
+    probabilities = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    y = (probabilities.cumsum(1)[:, :-1] < rng.random(n)[:, None]).sum(1)
+    return X, Z, y
+
+
+def test_covariates_beside_a_multiclass_tensor_are_the_multinomial_glm():
+    """Full ranks with covariates: multinomial regression on [X_flat, Z, 1]. The
+    probabilities are scikit-learn's unpenalized ones, gamma has a column per log-odds,
+    and the errors are the textbook ones (information ``sum_i H_i (x) z_i z_i^T``)."""
+    X, Z, y = _covariate_problem()
+    model = LSRClassifier(ranks=(2, 3), tol=1e-12, max_iter=3000).fit(X, y, covariates=Z)
+    assert model.converged_ and model.covariate_coef_.shape == (2, 2)
+    assert model.n_params_ == 12 + 2 + 4
+    design = np.concatenate([X.reshape(600, -1), Z], axis=1)
+    reference = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(design, y)
+    np.testing.assert_allclose(model.predict_proba(X, covariates=Z),
+                               reference.predict_proba(design), atol=1e-6)  # fmt: skip
+    full = np.concatenate([design, np.ones((600, 1))], axis=1)
+    p = model.predict_proba(X, covariates=Z)[:, 1:]
+    H = p[:, :, None] * np.eye(2) - p[:, :, None] * p[:, None, :]
+    information = np.einsum("icd,ia,ib->cadb", H, full, full).reshape(18, 18)
+    expected = np.sqrt(np.diag(np.linalg.inv(information))).reshape(2, 9)[:, :6]
+    got = model.coef_stderr(X, y, covariates=Z).reshape(2, 6)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    start = {"core": model.core_, "factors": model.factors_, "intercept": model.intercept_,
+             "covariate_coef": model.covariate_coef_[:, :1]}  # fmt: skip
+    with pytest.raises(ValueError, match=r"covariate_coef has shape \(2, 1\), expected \(2, 2\)"):
+        LSRClassifier(ranks=(2, 3), init=start).fit(X, y, covariates=Z)
+
+
+@pytest.mark.parametrize("name", CPU_BACKENDS)
+def test_multiclass_covariates_on_every_backend(name):
+    backend = load_backend(name)
+    X, Z, y = _covariate_problem(n=400, seed=1)
+    reference = LSRClassifier(ranks=(1, 2), random_state=0).fit(X, y, covariates=Z)
+    xp, dev = backend.xp, backend.device
+    moved = [xp.asarray(a, device=dev) for a in (X, Z, y.astype(float))]
+    model = LSRClassifier(ranks=(1, 2), random_state=0).fit(moved[0], moved[2], covariates=moved[1])
+    np.testing.assert_allclose(backend.to_numpy(model.covariate_coef_), reference.covariate_coef_,
+                               rtol=1e-6, atol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(backend.to_numpy(model.predict_proba(moved[0], covariates=moved[1])),
+                               reference.predict_proba(X, covariates=Z), atol=1e-8)  # fmt: skip
+
+
 def test_intervals_and_clear_errors_for_what_is_not_there():
     p = problem(n=600)
     model = LSRClassifier(ranks=2, random_state=0).fit(p.X, p.y)
@@ -134,8 +186,6 @@ def test_intervals_and_clear_errors_for_what_is_not_there():
     assert (
         lower.shape == (3, *SHAPE) and np.all(lower < model.coef_) and np.all(model.coef_ < upper)
     )
-    with pytest.raises(ValueError, match="covariates are not supported"):
-        model.fit(p.X, p.y, covariates=np.random.default_rng(0).normal(size=(600, 2)))
     with pytest.raises(ValueError, match="project"):
         fit_lsr(p.X, p.y, ranks=2, family="multinomial", schedule="als")
     with pytest.raises(ValueError, match="at least three classes"):

@@ -235,7 +235,7 @@ def fisher_stderr(
     shape = design.sample_shape
     ranks = tuple(int(r) for r in core.shape)
     outputs = int(getattr(design, "outputs", 1))  # m predictors per sample
-    linear = [] if covariates is None else [covariates]
+    linear = [] if covariates is None else [_covariate_columns(covariates, outputs)]
     if fit_intercept:
         linear.insert(0, _intercept_columns(n, outputs, like=core))
     extra = sum(int(block.shape[-1]) for block in linear)
@@ -275,6 +275,18 @@ def fisher_stderr(
     if dispersion == math.inf:
         return xp.full_like(stderr, math.inf), n - p
     return xp.where(stderr == math.inf, stderr, stderr * math.sqrt(dispersion)), n - p
+
+
+def _covariate_columns(covariates: Any, outputs: int) -> Any:
+    """The covariates' columns of the Jacobian of eta: Z ``(n, p)``, or for m predictors
+    ``(n, m, p m)``, coefficient ``(j, c)`` moving predictor c by ``Z_ij``."""
+    if outputs == 1:
+        return covariates
+    xp = array_namespace(covariates)
+    n, p = (int(v) for v in covariates.shape)
+    eye = xp.eye(outputs, dtype=covariates.dtype, device=device(covariates))
+    columns = covariates[:, None, :, None] * eye[None, :, None, :]  # (n, m, p, m)
+    return xp.reshape(columns, (n, outputs, p * outputs))
 
 
 def _intercept_columns(n: int, outputs: int, *, like: Any) -> Any:

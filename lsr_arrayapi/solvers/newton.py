@@ -61,3 +61,61 @@ def newton_block(
             break  # a quadratic block is solved by its first Newton step
     state.move_to(eta=eta, value=state.value)  # the caller sets the value after the block
     return vector
+
+
+def newton_matrix_block(state: Any, design: Any, matrix: Any, *, steps: int = NEWTON_STEPS) -> Any:
+    """Damped Newton on ``M`` ``(a, m)`` for ``eta = eta_rest + design @ M`` ``(n, m)`` (m
+    predictors per sample, M unpenalized: the multinomial family's intercepts and
+    covariates); updates ``state.eta``.
+
+    The Hessian couples the predictors through the family's per-sample
+    ``curvature_blocks`` ``(n, m, m)`` (its ``curvature_bound`` times the identity
+    without them): ``H[(i, c), (j, d)] = sum_n w_n q_ni q_nj C_ncd``, of size
+    ``a m``.  Each step solves it and takes the exact line search along it.
+    """
+    xp, objective = state.xp, state.objective
+    eta = state.eta
+    a, m = (int(v) for v in matrix.shape)
+    eye = xp.eye(a * m, dtype=matrix.dtype, device=state.design.device)
+    blocks_of = getattr(objective.family, "curvature_blocks", None)
+    weights = objective.sample_weights()
+    for _ in range(steps):
+        gradient = xp.reshape(
+            xp.matmul(xp.matrix_transpose(design), objective.sample_gradient(eta)), (-1,)
+        )
+        if blocks_of is None:
+            bound = getattr(objective.family, "curvature_bound", None) or 1.0
+            identity = xp.eye(m, dtype=eta.dtype, device=state.design.device)
+            blocks = xp.broadcast_to(bound * identity[None, ...], (eta.shape[0], m, m))
+        else:
+            blocks = blocks_of(eta)
+        blocks = blocks * weights[:, None, None]
+        parts = xp.stack(
+            [
+                xp.stack(
+                    [
+                        xp.matmul(xp.matrix_transpose(design), blocks[:, c, d][:, None] * design)
+                        for d in range(m)
+                    ]
+                )
+                for c in range(m)
+            ]
+        )  # (m, m, a, a): [c, d, i, j]
+        hessian = xp.reshape(xp.permute_dims(parts, (2, 0, 3, 1)), (a * m, a * m))
+        scale = float(xp.max(xp.abs(xp.linalg.diagonal(hessian))))
+        if not scale > 0:
+            break
+        hessian = hessian + (max(1e-10, 16 * float(xp.finfo(hessian.dtype).eps)) * scale) * eye
+        direction = -xp.linalg.solve(hessian, gradient[:, None])[:, 0]
+        decrement = -float(xp.sum(gradient * direction))
+        if not decrement > 1e-14 * (abs(state.value) + 1e-300):
+            break
+        step = xp.reshape(direction, (a, m))
+        d_eta = xp.matmul(design, step)
+        t = objective.line_search(eta, state.coef, d_eta, None, 1.0)
+        if t == 0:
+            break
+        matrix = matrix + t * step
+        eta = eta + t * d_eta
+    state.move_to(eta=eta, value=state.value)  # the caller sets the value after the block
+    return matrix

@@ -26,7 +26,7 @@ from lsr_arrayapi.data.design import Design
 from lsr_arrayapi.linalg.tensor import core_gradient, factor_gradient, lsr_tensor, lsr_term
 from lsr_arrayapi.objective import Objective
 from lsr_arrayapi.result import LSRFit
-from lsr_arrayapi.solvers.newton import newton_block
+from lsr_arrayapi.solvers.newton import newton_block, newton_matrix_block
 
 ARMIJO = 1e-4
 MAX_BACKTRACKS = 30
@@ -96,13 +96,15 @@ class FitState:
     ) -> None:
         """Set the state; ``eta`` (n,), when the caller knows it, saves a pass over X.
 
-        ``covariate_coef`` (p,) defaults to zeros when the fit has covariates.
+        ``covariate_coef`` (p,), or (p, m) for m predictors per sample, defaults to zeros
+        when the fit has covariates.
         """
         self.core, self.factors, self.intercept = core, [list(t) for t in factors], intercept
         self.covariate_coef = None
         if self.covariates is not None:
-            p = int(self.covariates.shape[1])
-            zeros = self.xp.zeros(p, dtype=self.covariates.dtype, device=self.design.device)
+            p, m = int(self.covariates.shape[1]), int(getattr(self.design, "outputs", 1))
+            shape = (p,) if m == 1 else (p, m)
+            zeros = self.xp.zeros(shape, dtype=self.covariates.dtype, device=self.design.device)
             self.covariate_coef = zeros if covariate_coef is None else covariate_coef
         init_state = (lambda W: None) if self.rule is None else self.rule.init_state
         self.states = [[init_state(W) for W in term] for term in self.factors]
@@ -301,24 +303,31 @@ class FitState:
         if self.covariates is None:
             self.update_intercept()
             return
-        q = self.linear_basis[0]
-        self.set_linear_coordinates(newton_block(self, q, self.linear_coordinates(), steps=1))
+        q, u = self.linear_basis[0], self.linear_coordinates()
+        newton = newton_block if u.ndim == 1 else newton_matrix_block
+        self.set_linear_coordinates(newton(self, q, u, steps=1))
 
     def linear_coordinates(self) -> Any:
-        """With covariates: ``u = R theta`` ``(p + 1,)`` (``(p,)`` without an intercept), the
+        """With covariates: ``u = R theta`` ``(p + 1,)`` (``(p,)`` without an intercept; a
+        column per predictor, ``(p + 1, m)``, for m predictors per sample), the
         coordinates of the linear part ``Q u = b_0 + Z gamma`` in the basis Q of ``[1, Z]``."""
+        xp = self.xp
         theta: Any = self.covariate_coef
         if self.fit_intercept:
-            first = self.xp.asarray([self.intercept], dtype=theta.dtype, device=self.design.device)
-            theta = self.xp.concat([first, theta])
-        return self.xp.matmul(self.linear_basis[1], theta)
+            zeros = xp.zeros((1, *theta.shape[1:]), dtype=theta.dtype, device=self.design.device)
+            theta = xp.concat([zeros + self.intercept, theta])
+        return xp.matmul(self.linear_basis[1], theta)
 
     def set_linear_coordinates(self, u: Any) -> None:
         """Set the intercept and ``covariate_coef`` from the coordinates ``u`` (eta is the
         caller's to keep)."""
-        theta = self.xp.linalg.solve(self.linear_basis[1], u[:, None])[:, 0]
+        r = self.linear_basis[1]
+        theta = (
+            self.xp.linalg.solve(r, u[:, None])[:, 0] if u.ndim == 1 else self.xp.linalg.solve(r, u)
+        )
         if self.fit_intercept:
-            self.intercept, theta = float(theta[0]), theta[1:]
+            first = float(theta[0]) if u.ndim == 1 else theta[0, ...]
+            self.intercept, theta = first, theta[1:, ...]
         self.covariate_coef = theta
 
     def update_intercept(self) -> None:

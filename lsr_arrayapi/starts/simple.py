@@ -131,26 +131,27 @@ def warm_start(start: Any, *, xp: Any, like: Any) -> tuple[Any, list[list[Any]],
     return core, factors, float(intercept)
 
 
-def warm_covariate_coef(start: Any, p: int, *, xp: Any, like: Any) -> Any:
-    """A warm start's ``covariate_coef`` ``(p,)`` in ``like``'s namespace, or None when it has
-    none (or the fit has no covariates, ``p = 0``)."""
+def warm_covariate_coef(start: Any, shape: tuple[int, ...], *, xp: Any, like: Any) -> Any:
+    """A warm start's ``covariate_coef`` of ``shape`` (``(p,)``, or ``(p, m)`` for m
+    predictors per sample) in ``like``'s namespace, or None when it has none (or the fit
+    has no covariates, ``p = 0``)."""
     value = (
         start.get("covariate_coef")
         if isinstance(start, Mapping)
         else getattr(start, "covariate_coef", None)
     )
-    if value is None or p == 0:
+    if value is None or shape[0] == 0:
         return None
     try:
         value = follow(value, like, xp=xp, dtype=like.dtype)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise TypeError(
-            f"warm-start covariate_coef must be an array of {p} real numbers, got "
+            f"warm-start covariate_coef must be an array of shape {shape} of real numbers, got "
             f"{type(value).__name__} {value!r:.40}"
         ) from exc
-    if tuple(value.shape) != (p,):
+    if tuple(value.shape) != tuple(shape):
         raise ValueError(
-            f"warm-start covariate_coef has shape {tuple(value.shape)}, expected ({p},)"
+            f"warm-start covariate_coef has shape {tuple(value.shape)}, expected {tuple(shape)}"
         )
     if not bool(xp.all(xp.isfinite(value))):
         raise ValueError("warm-start covariate_coef has NaN or infinite values")
