@@ -40,13 +40,8 @@ def newton_block(
         if alpha:
             gradient = gradient + alpha * xp.matmul(ridge, vector)
             hessian = hessian + alpha * ridge
-        scale = float(xp.max(xp.abs(xp.linalg.diagonal(hessian))))
-        if not scale > 0:
-            break
-        hessian = hessian + (max(1e-10, 16 * float(xp.finfo(hessian.dtype).eps)) * scale) * eye
-        direction = -xp.linalg.solve(hessian, gradient[:, None])[:, 0]
-        decrement = -float(xp.sum(gradient * direction))
-        if not decrement > 1e-14 * (abs(state.value) + 1e-300):
+        direction = _newton_direction(xp, hessian, gradient, eye, state.value)
+        if direction is None:
             break
         d_eta = xp.matmul(design, direction)
         d_coef = coef_of(direction) if alpha else None
@@ -102,13 +97,8 @@ def newton_matrix_block(state: Any, design: Any, matrix: Any, *, steps: int = NE
             ]
         )  # (m, m, a, a): [c, d, i, j]
         hessian = xp.reshape(xp.permute_dims(parts, (2, 0, 3, 1)), (a * m, a * m))
-        scale = float(xp.max(xp.abs(xp.linalg.diagonal(hessian))))
-        if not scale > 0:
-            break
-        hessian = hessian + (max(1e-10, 16 * float(xp.finfo(hessian.dtype).eps)) * scale) * eye
-        direction = -xp.linalg.solve(hessian, gradient[:, None])[:, 0]
-        decrement = -float(xp.sum(gradient * direction))
-        if not decrement > 1e-14 * (abs(state.value) + 1e-300):
+        direction = _newton_direction(xp, hessian, gradient, eye, state.value)
+        if direction is None:
             break
         step = xp.reshape(direction, (a, m))
         d_eta = xp.matmul(design, step)
@@ -119,3 +109,15 @@ def newton_matrix_block(state: Any, design: Any, matrix: Any, *, steps: int = NE
         eta = eta + t * d_eta
     state.move_to(eta=eta, value=state.value)  # the caller sets the value after the block
     return matrix
+
+
+def _newton_direction(xp: Any, hessian: Any, gradient: Any, eye: Any, value: float) -> Any:
+    """``-H^-1 g`` with H lifted by a relative floor, or None when there is nothing to gain
+    (a zero Hessian, or a Newton decrement at round-off of the objective ``value``)."""
+    scale = float(xp.max(xp.abs(xp.linalg.diagonal(hessian))))
+    if not scale > 0:
+        return None
+    hessian = hessian + (max(1e-10, 16 * float(xp.finfo(hessian.dtype).eps)) * scale) * eye
+    direction = -xp.linalg.solve(hessian, gradient[:, None])[:, 0]
+    decrement = -float(xp.sum(gradient * direction))
+    return direction if decrement > 1e-14 * (abs(value) + 1e-300) else None
