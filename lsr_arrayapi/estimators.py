@@ -455,11 +455,12 @@ class _LSRBase(BaseEstimator):
     def _inference_data(
         self, X: Any, y: Any, sample_weight: Any, covariates: Any
     ) -> SimpleNamespace:
-        """The fit's data for its intervals, checked against the model: X's namespace
-        ``xp``, ``design`` (m stacked tensors for the multinomial), ``X`` (the array, or
+        """The fit's data for its intervals, checked against the model: ``design`` (m
+        stacked tensors for the multinomial), ``X`` (the array, or
         None for a Dask X or a Design), ``near_x`` (a fitted array in X's namespace),
         ``intercept``, ``eta`` (n,) or (n, m), ``y``, ``weights`` (normalized, or None),
-        ``covariates`` Z (n, p) and ``covariate_coef`` (p,) (None without covariates)."""
+        ``covariates`` Z (n, p) and ``covariate_coef`` (p,) or (p, m) (None without
+        covariates)."""
         check_is_fitted(self, "coef_")
         xp, design, like = check_design(X)
         if design.sample_shape != self.sample_shape_:
@@ -484,7 +485,6 @@ class _LSRBase(BaseEstimator):
         if Z is not None:
             eta = eta + xp.matmul(Z, gamma)
         return SimpleNamespace(
-            xp=xp,
             design=design,
             X=array,
             near_x=near_x,

@@ -64,7 +64,7 @@ class Logistic(FamilyBase):
     """Bernoulli with the logit link; y in {0, 1}."""
 
     name = "logistic"
-    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
+    linear_in_y = False  # eta is the labels' log-odds
     curvature_bound = 0.25
 
     def validate(self, y: Any) -> None:
@@ -108,7 +108,7 @@ class Poisson(FamilyBase):
     """Poisson with the log link; y counts in {0, 1, 2, ...}."""
 
     name = "poisson"
-    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
+    linear_in_y = False  # eta is log mu: y's scale shifts it
     curvature_bound = None
 
     def validate(self, y: Any) -> None:
@@ -160,7 +160,7 @@ class Gamma(FamilyBase):
     """
 
     name = "gamma"
-    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
+    linear_in_y = False  # eta is log mu: y's scale shifts it
     curvature_bound = None  # the observed curvature y / mu is unbounded
     dispersion_parameters = 1  # the shape
 
@@ -225,7 +225,7 @@ class Multinomial(FamilyBase):
     """
 
     name = "multinomial"
-    linear_in_y = False  # eta is on the scale of log y (or of the labels' odds)
+    linear_in_y = False  # eta is the classes' log-odds
     curvature_bound = 0.5
 
     def outputs(self, y: Any) -> int:

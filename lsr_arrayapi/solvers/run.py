@@ -137,9 +137,7 @@ def initial_point(
     if not callable(getattr(init, "factors", None)):  # a warm start
         core, factors, intercept = warm_start(init, xp=xp, like=like)
         check_start_shapes(core, factors, sample_shape, ranks, S)
-        p = 0 if state.covariates is None else int(state.covariates.shape[1])
-        m = int(getattr(design, "outputs", 1))
-        gamma = warm_covariate_coef(init, (p,) if m == 1 else (p, m), xp=xp, like=like)
+        gamma = warm_covariate_coef(init, state.covariate_shape, xp=xp, like=like)
         return core, factors, 0.0 if intercept is None else intercept, None, gamma
     zero_core = xp.zeros(ranks, dtype=like.dtype, device=design.device)
     outputs = getattr(design, "outputs", 1)  # linear predictors per sample

@@ -76,6 +76,14 @@ class FitState:
         measured = float(self.xp.sum(self.objective.sample_curvature(self.eta)))
         return measured if 0 < measured < math.inf else 1.0
 
+    @property
+    def covariate_shape(self) -> tuple[int, ...]:
+        """The shape of ``covariate_coef``: ``(p,)``, or ``(p, m)`` for m predictors per
+        sample (``(0,)`` without covariates)."""
+        p = 0 if self.covariates is None else int(self.covariates.shape[1])
+        m = int(getattr(self.design, "outputs", 1))
+        return (p,) if m == 1 else (p, m)
+
     @functools.cached_property
     def data_scale(self) -> float:
         """Mean squared entry of the samples: the data's share of the first step size.
@@ -102,9 +110,9 @@ class FitState:
         self.core, self.factors, self.intercept = core, [list(t) for t in factors], intercept
         self.covariate_coef = None
         if self.covariates is not None:
-            p, m = int(self.covariates.shape[1]), int(getattr(self.design, "outputs", 1))
-            shape = (p,) if m == 1 else (p, m)
-            zeros = self.xp.zeros(shape, dtype=self.covariates.dtype, device=self.design.device)
+            zeros = self.xp.zeros(
+                self.covariate_shape, dtype=self.covariates.dtype, device=self.design.device
+            )
             self.covariate_coef = zeros if covariate_coef is None else covariate_coef
         init_state = (lambda W: None) if self.rule is None else self.rule.init_state
         self.states = [[init_state(W) for W in term] for term in self.factors]
