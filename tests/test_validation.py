@@ -121,3 +121,16 @@ def test_huge_but_finite_x_passes_the_finiteness_check():
     assert checked is X
     with pytest.raises(ValueError, match="NaN or infinite"):
         check_X(np.where(np.arange(36).reshape(4, 3, 3) == 20, np.inf, X))
+
+
+def test_synthetic_problems_check_ranks_as_fit_does():
+    from lsr_arrayapi.data.datasets import make_multiclass_problem
+    from lsr_arrayapi.exceptions import InvalidParameterError
+
+    problem = make_lsr_problem(30, sample_shape=(4, 5), ranks=2, separation_rank=1)
+    assert problem.core.shape == (2, 2)
+    assert make_multiclass_problem(30, sample_shape=(4, 5), ranks=2).core.shape == (2, 2, 2)
+    with pytest.raises(InvalidParameterError, match=r"ranks\[0\] = 7"):
+        make_lsr_problem(30, sample_shape=(4, 5), ranks=7)
+    with pytest.raises(InvalidParameterError, match="separation_rank=2 is too large"):
+        make_lsr_problem(30, sample_shape=(4, 5), ranks=2, separation_rank=2)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi._backends import RandomState, host_rng
+from lsr_arrayapi.parameters import check_sizes
 from lsr_arrayapi.plugins.instances import make_family
 
 #: The paper's synthetic shape: m = (10, 15, 20), r = (2, 2, 2), S = 2.
@@ -64,7 +65,7 @@ def make_lsr_problem(
     n_samples: int,
     *,
     sample_shape: Sequence[int] = PAPER_SHAPE,
-    ranks: Sequence[int] = PAPER_RANKS,
+    ranks: int | Sequence[int] = PAPER_RANKS,
     separation_rank: int = PAPER_SEPARATION_RANK,
     family: str | Any = "gaussian",
     noise: float = 0.1,
@@ -78,9 +79,11 @@ def make_lsr_problem(
     ``family`` (a registered name or a family object) draws y with its
     ``sample`` method: gaussian ``y = eta + noise * N(0,1)``, logistic
     ``y ~ Bernoulli(sigmoid(eta))``, poisson ``y ~ Poisson(exp(eta))``.  ``xp`` (default NumPy), ``dtype``
-    (default float64) and ``device`` place the arrays.
+    (default float64) and ``device`` place the arrays.  ``ranks`` (an int: the same
+    in every mode) and ``separation_rank`` are checked as ``fit_lsr`` checks them.
     """
     rng = host_rng(random_state)
+    ranks, separation_rank = check_sizes(ranks, tuple(sample_shape), separation_rank)
     core, factors, coef = true_lsr(sample_shape, ranks, separation_rank, rng)
     X = rng.standard_normal((n_samples, *sample_shape))
     eta = X.reshape(n_samples, -1) @ coef.reshape(-1)
@@ -99,7 +102,7 @@ def make_multiclass_problem(
     n_classes: int = 3,
     *,
     sample_shape: Sequence[int] = PAPER_SHAPE,
-    ranks: Sequence[int] = PAPER_RANKS,
+    ranks: int | Sequence[int] = PAPER_RANKS,
     separation_rank: int = 1,
     scale: float = 1.0,
     random_state: RandomState = None,
@@ -118,6 +121,7 @@ def make_multiclass_problem(
     if not (isinstance(n_classes, int) and n_classes >= 3):
         raise ValueError(f"n_classes must be an int >= 3, got {n_classes!r}")
     rng = host_rng(random_state)
+    ranks, separation_rank = check_sizes(ranks, tuple(sample_shape), separation_rank)
     m = n_classes - 1
     core, factors, coef = true_lsr((m, *sample_shape), (m, *ranks), separation_rank, rng)
     core, coef = scale * core, scale * coef
