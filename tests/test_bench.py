@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lsr_arrayapi.bench.__main__ import main
 from lsr_arrayapi.bench.roofline import peak_beyond_x
@@ -35,3 +36,24 @@ def test_scaling_measures_each_schedule():
     for schedule in SCHEDULES:
         seconds, pair = measure(40, 4, 2, 2, 2, schedule)
         assert seconds > 0 and pair > 0
+
+
+def test_stage_trace_accounts_for_every_pass_and_changes_no_fit():
+    from lsr_arrayapi import fit_lsr
+    from lsr_arrayapi.bench.roofline import _namespace
+    from lsr_arrayapi.bench.stages import StageTrace, WholeFitSetting, stage_rows
+    from lsr_arrayapi.data.datasets import make_lsr_problem
+
+    setting = WholeFitSetting("tiny", "gaussian", 120, (4, 5, 6), 2, 2)
+    rows = {row[0]: row for row in stage_rows(setting, "numpy", _namespace)}
+    whole = rows.pop("**whole fit**")
+    assert sum(row[2] for row in rows.values()) == whole[2]
+    assert sum(row[3] for row in rows.values()) == pytest.approx(whole[3])
+    stages = {"Tucker screens", "Tucker long run", "Tucker ridge path", "core split",
+              "lift refinements", "fit proper"}  # fmt: skip
+    assert stages <= set(rows)  # n = 120 is small for its Tucker stage: the ridge path runs
+    assert rows["core split"][2] == 0  # the split never touches X
+    problem = make_lsr_problem(120, sample_shape=(4, 5, 6), ranks=2, random_state=0)
+    fits = [fit_lsr(problem.X, problem.y, ranks=2, init=init, random_state=0)
+            for init in ("lift", StageTrace())]  # fmt: skip
+    np.testing.assert_array_equal(fits[0].coef, fits[1].coef)

@@ -10,6 +10,7 @@ Jacobi's, L-BFGS's and ALS's iterations are reported against their own pass
 counts (2 pass pairs; 1, the gradient's and the accepted trial's; 2 single
 ``project`` passes for the memoized ALS sweep, else K + 1).  A second,
 untimed fit of 3 iterations gives the peak memory beyond X (:func:`peak_beyond_x`).
+``--whole-fit`` times whole default fits by stage instead (:mod:`lsr_arrayapi.bench.stages`).
 """
 
 from __future__ import annotations
@@ -129,6 +130,11 @@ def peak_beyond_x(backend: str, fit: Any) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.whole_fit:
+        from lsr_arrayapi.bench.stages import print_stages
+
+        print_stages(args.backends, _namespace)
+        return 0
     rng = np.random.default_rng(0)
     shape = tuple(args.shape)
     dtype = np.float32 if args.dtype == "float32" else np.float64
@@ -193,5 +199,11 @@ def add_parser(commands: Any) -> None:
     add_schedules_argument(parser, help="schedules to time")
     add_count_argument(
         parser, "--repeat", default=5, help="timed iterations and pass pairs (median)"
+    )
+    parser.add_argument(
+        "--whole-fit",
+        action="store_true",
+        help="instead: the whole default fit on the paper's settings and the peers problems, "
+        "passes and seconds by stage (lsr_arrayapi.bench.stages)",
     )
     parser.set_defaults(run=run)

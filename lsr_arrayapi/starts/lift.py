@@ -205,15 +205,23 @@ class Lift:
             if small
             else self.tucker_long
         )
-        long = 0 if S == 1 else long  # for S = 1 the fit proper is the long run
-        screens = [SpectralStart()] + [RandomStart()] * (problem.n_init - 1)
-        starts = [
-            _fit(tucker, init, self.tucker_short, self.tucker_tol, solver) for init in screens
-        ]
-        fits = [_fit(tucker, _best(starts)[0], long, self.tucker_tol, solver)]
+        screened = self.tucker_screens(tucker, solver)
+        if S == 1:  # the fit proper is the long run
+            return [screened]
+        fits = [self.tucker_long_run(tucker, screened, long, solver)]
         if small and not extra_rank:
             fits.append(self.ridge_path_fit(tucker, long, solver))
         return _best(fits)
+
+    def tucker_screens(self, tucker: StartProblem, solver: Any) -> Any:
+        """The best of ``n_init`` short Tucker fits: the spectral start, then random ones."""
+        screens = [SpectralStart()] + [RandomStart()] * (tucker.n_init - 1)
+        fits = [_fit(tucker, init, self.tucker_short, self.tucker_tol, solver) for init in screens]
+        return _best(fits)[0]
+
+    def tucker_long_run(self, tucker: StartProblem, start: Any, long: int, solver: Any) -> Any:
+        """The Tucker fit continued from ``start`` for up to ``long`` iterations."""
+        return _fit(tucker, start, long, self.tucker_tol, solver)
 
     def ridge_path_fit(self, tucker: StartProblem, long: int, solver: Any) -> Any:
         """A Tucker fit along a ridge path: penalized fits, strong to weak, then unpenalized.
@@ -241,32 +249,38 @@ class Lift:
         ``extra_rank`` widens the Tucker stage to ranks ``min(S r_k + extra_rank, d_k)``
         (the retry of :meth:`fit`); a given ``tucker`` fit replaces the stage.
         """
-        xp = problem.objective.xp
-        ranks, S = problem.ranks, problem.S
         if tucker is None:
             tucker = self.tucker_stage(problem, extra_rank)[0]
-        if S == 1:
+        if problem.S == 1:
             return tucker
+        return self.refine(problem, self.split(problem, tucker))
+
+    def split(self, problem: StartProblem, tucker: Any) -> list[dict[str, Any]]:
+        """Stage 2: the best distinct LSR splits of ``tucker``'s core, lifted to starts."""
+        xp = problem.objective.xp
         small, bases = hosvd_gauge(tucker.core, tucker.factors[0], xp=xp)
-        restarts = self.core_restarts * (S - 1) ** 2
+        restarts = self.core_restarts * (problem.S - 1) ** 2
         cores, small_factors, _ = split_core(
-            small, ranks, S, restarts=restarts, sweeps=self.core_sweeps, rng=problem.rng, xp=xp
-        )
-        candidates = []
+            small, problem.ranks, problem.S, restarts=restarts, sweeps=self.core_sweeps,
+            rng=problem.rng, xp=xp,
+        )  # fmt: skip
         count = min(self.lift_candidates, restarts)
-        for i in distinct_splits(cores, small_factors, count, self.same_split_rtol):
-            factors = [
-                [xp.matmul(basis, term[k][i, ...]) for k, basis in enumerate(bases)]
-                for term in small_factors
-            ]
-            start = {
+        return [
+            {
                 "core": cores[i, ...],
-                "factors": factors,
+                "factors": [
+                    [xp.matmul(basis, term[k][i, ...]) for k, basis in enumerate(bases)]
+                    for term in small_factors
+                ],
                 "intercept": tucker.intercept,
                 "covariate_coef": tucker.covariate_coef,
             }
-            candidates.append(_fit(problem, start, self.lift_short, 0.0, LBFGS()))
-        return _best(candidates)[0]
+            for i in distinct_splits(cores, small_factors, count, self.same_split_rtol)
+        ]
+
+    def refine(self, problem: StartProblem, starts: list[dict[str, Any]]) -> Any:
+        """Stage 3: ``lift_short`` L-BFGS iterations on the data from each start; the best."""
+        return _best([_fit(problem, start, self.lift_short, 0.0, LBFGS()) for start in starts])[0]
 
     def _lift_and_run(
         self, run: Callable[[Any], Any], problem: StartProblem, tucker: Any
@@ -274,12 +288,12 @@ class Lift:
         """The fit proper from ``tucker``'s lift, and the Tucker fit (repaired if it was stuck)."""
         fit = run(self.lift_start(problem, tucker=tucker))
         if _loss(fit) < _loss(tucker):  # the Tucker fit is stuck above a model inside its own
-            tucker = self._continue_as_tucker(problem, fit)
+            tucker = self.continue_as_tucker(problem, fit)
             again = self.lift_start(problem, tucker=tucker)
             fit = _best([fit, run(again)])[0]  # stable: the first fit wins a tie
         return fit, tucker
 
-    def _continue_as_tucker(self, problem: StartProblem, fit: Any) -> Any:
+    def continue_as_tucker(self, problem: StartProblem, fit: Any) -> Any:
         """The Tucker stage's long run started from an LSR ``fit`` (a Tucker tensor of ranks q).
 
         Mode k's basis is the range of the stacked factors ``[B_k^1 ... B_k^S]``
