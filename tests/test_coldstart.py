@@ -15,6 +15,7 @@ from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.linalg.tensor import lsr_tensor
 from lsr_arrayapi.metrics import nee
 from lsr_arrayapi.starts.core_split import split_core
+from lsr_arrayapi.starts.lack_of_fit import StartWarning
 
 
 def _decomposable(rng: np.random.Generator, shape, ranks, S):
@@ -117,3 +118,37 @@ def test_the_lift_refines_one_of_two_splits_of_the_same_tensor():
     assert distinct_splits(xp.asarray(core), factors, 1, SAME_SPLIT_RTOL) == [0]
     factors[0][0][1] += 1.0  # now a different tensor
     assert distinct_splits(xp.asarray(core), factors, 3, SAME_SPLIT_RTOL) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("n", "shape", "ranks", "second"),
+    [
+        (500, (10, 15, 20), (2, 2, 2), False),  # checked by the lack-of-fit statistic
+        (300, (10, 15, 20), (2, 2, 2), True),  # small n
+        (5000, (20, 25), (3, 3), True),  # K = 2: LSR covers its Tucker model at any n
+    ],
+)
+def test_a_second_tucker_candidate_where_no_statistic_can_check_the_start(n, shape, ranks, second):
+    from lsr_arrayapi.data.design import InMemoryDesign
+    from lsr_arrayapi.starts.base import StartProblem
+    from lsr_arrayapi.starts.lift import Lift
+
+    problem = StartProblem(
+        design=InMemoryDesign(np.zeros((n, *shape))), objective=None, ranks=ranks, S=2,
+        rng=host_rng(0), fit_intercept=True, n_init=2, covariates=None,
+    )  # fmt: skip
+    assert Lift().needs_second_candidate(problem) is second
+
+
+def test_k2_stuck_tucker_fit_is_found_by_the_second_candidate():
+    """Seed 1007 of the K = 2 setting at n = 560: the screened rank-6 Tucker fit (and the
+    LSR fit lifted from it, at the same loss) ends 1.5 % above the maximum-likelihood fit."""
+    problem = make_lsr_problem(
+        560, sample_shape=(20, 25), ranks=(3, 3), separation_rank=2, random_state=1007
+    )
+    options = {"ranks": (3, 3), "separation_rank": 2, "random_state": 7}
+    truth_started = fit_lsr(problem.X, problem.y, init=problem, tol=1e-9, max_iter=2000, **options)
+    with pytest.warns(StartWarning, match="two independent starts"):
+        fit = fit_lsr(problem.X, problem.y, **options)
+    best = truth_started.history["loss"][-1]
+    assert fit.history["loss"][-1] <= best * (1 + 1e-6)
