@@ -67,7 +67,7 @@ LIFT_CANDIDATES, LIFT_SHORT = 2, 10
 #: one solution agree to about 1e-3, distinct ones differ by 5e-2 or more (docs/coldstart.md).
 SAME_SPLIT_RTOL = 1e-2
 #: The Tucker runs' tolerance: on 80 seeds of eight settings (every family, S = 3, K = 2,
-#: n = 300) 1e-3 ends every fit at the loss that 1e-4 reaches, with 13-20 % fewer passes
+#: n = 300) 1e-3 ends every fit at the loss that 1e-4 reaches, with 10-18 % fewer passes
 #: on the paper's settings (``python -m lsr_arrayapi.bench roofline --whole-fit``).
 TUCKER_TOL = 1e-3
 #: Below this many samples per Tucker-stage parameter the ridge path is one more
