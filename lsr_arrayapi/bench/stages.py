@@ -12,6 +12,7 @@ on the same X in the same process.  "other" is the rest of ``fit_lsr``
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Callable
@@ -64,11 +65,10 @@ class StageTrace(Lift):
 
     records: dict[str, list[float]] = field(default_factory=dict, compare=False)
     _stack: list[list[float]] = field(default_factory=list, compare=False, repr=False)
-    _design: list[Any] = field(default_factory=list, compare=False, repr=False)
 
-    def measure(self, label: str, call: Callable[[], Any]) -> Any:
-        """``call()``, its passes and seconds added to ``records[label]`` (exclusive)."""
-        design = self._design[0]
+    def measure(self, label: str, design: Any, call: Callable[[], Any]) -> Any:
+        """``call()``, its passes over ``design`` and seconds added to ``records[label]``
+        (exclusive)."""
         frame = [0.0, 0.0]  # passes and seconds of the stages it calls
         self._stack.append(frame)
         passes, began = design.passes, time.perf_counter()
@@ -86,14 +86,18 @@ class StageTrace(Lift):
                 self._stack[-1][1] += total[1]
 
     def fit(self, run: Callable[[Any], Any], problem: Any) -> Any:
-        self._design[:] = [problem.design]
-        return super().fit(lambda start: self.measure(FIT_PROPER, lambda: run(start)), problem)
+        def fit_proper(start: Any) -> Any:
+            return self.measure(FIT_PROPER, problem.design, lambda: run(start))
+
+        return super().fit(fit_proper, problem)
 
 
 def _traced(method: str) -> Callable[..., Any]:
-    def stage(self: StageTrace, *args: Any, **kwargs: Any) -> Any:
-        parent = getattr(Lift, method)
-        return self.measure(STAGES[method], lambda: parent(self, *args, **kwargs))
+    """Lift's ``method``, measured; every stage method takes its StartProblem first."""
+
+    def stage(self: StageTrace, problem: Any, *args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(getattr(Lift, method), self, problem, *args, **kwargs)
+        return self.measure(STAGES[method], problem.design, call)
 
     stage.__name__ = method
     return stage

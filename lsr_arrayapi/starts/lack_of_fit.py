@@ -24,6 +24,8 @@ __all__ = [
     "far_from_tucker",
     "lack_of_fit",
     "model_dimension",
+    "smaller_than_tucker",
+    "tucker_dimension",
     "tucker_ranks",
     "uncheckable",
     "warn_disagreement",
@@ -63,6 +65,18 @@ def model_dimension(shape: Sequence[int], ranks: Sequence[int], S: int) -> int:
     return S * stiefel + math.prod(ranks) - gauge
 
 
+def tucker_dimension(shape: Sequence[int], ranks: Sequence[int], S: int) -> int:
+    """Dimension of the Tucker model holding the LSR one (ranks :func:`tucker_ranks`)."""
+    return model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
+
+
+def smaller_than_tucker(shape: Sequence[int], ranks: Sequence[int], S: int) -> bool:
+    """Whether the LSR model has fewer dimensions than its Tucker model, so that the
+    likelihood-ratio statistic has degrees of freedom (not so for K = 2: two rank-3
+    terms of a 20 x 25 matrix cover the rank-6 matrices)."""
+    return model_dimension(shape, ranks, S) < tucker_dimension(shape, ranks, S)
+
+
 def lack_of_fit(
     lsr_loss: float,
     tucker_loss: float,
@@ -78,7 +92,7 @@ def lack_of_fit(
     one (e.g. K = 2), or the Tucker fit has no residual degrees of freedom.
     Losses are mean negative log-likelihoods; ``quadratic`` selects the F form.
     """
-    tucker_dim = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
+    tucker_dim = tucker_dimension(shape, ranks, S)
     dof = tucker_dim - model_dimension(shape, ranks, S)
     if dof <= 0 or n <= tucker_dim:
         return None
@@ -96,14 +110,14 @@ def uncheckable(n: int, shape: Sequence[int], ranks: Sequence[int], S: int) -> b
     statistic is noise (the F statistic's denominator has ``n - p_Tucker`` degrees of
     freedom).  Only where the check otherwise applies (LSR smaller than Tucker).
     """
-    tucker_dim = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
+    tucker_dim = tucker_dimension(shape, ranks, S)
     few = n - tucker_dim < MIN_RESIDUAL_DOF * tucker_dim
-    return tucker_dim > model_dimension(shape, ranks, S) and few
+    return smaller_than_tucker(shape, ranks, S) and few
 
 
 def warn_uncheckable(n: int, shape: Sequence[int], ranks: Sequence[int], S: int) -> None:
     """Issue a :class:`StartWarning` saying that the start could not be checked."""
-    tucker_dim = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
+    tucker_dim = tucker_dimension(shape, ranks, S)
     warnings.warn(
         f"{n} samples leave too few degrees of freedom beside the {tucker_dim} parameters of "
         "the Tucker model the cold start begins with, so the start cannot be checked, and at "

@@ -43,7 +43,8 @@ from lsr_arrayapi.starts.core_split import split_core
 from lsr_arrayapi.starts.lack_of_fit import (
     far_from_tucker,
     lack_of_fit,
-    model_dimension,
+    smaller_than_tucker,
+    tucker_dimension,
     tucker_ranks,
     uncheckable,
     warn_disagreement,
@@ -184,7 +185,7 @@ class Lift:
     def is_small_n(self, problem: StartProblem) -> bool:
         """Whether n is below ``small_n`` samples per Tucker-stage parameter (S >= 2)."""
         shape = problem.design.sample_shape
-        dimension = model_dimension(shape, tucker_ranks(shape, problem.ranks, problem.S), 1)
+        dimension = tucker_dimension(shape, problem.ranks, problem.S)
         return problem.S >= 2 and problem.design.n_samples < self.small_n * dimension
 
     def needs_second_candidate(self, problem: StartProblem) -> bool:
@@ -198,8 +199,7 @@ class Lift:
         a second candidate can find, and flag, a better optimum.
         """
         shape, ranks, S = problem.design.sample_shape, problem.ranks, problem.S
-        tucker_dim = model_dimension(shape, tucker_ranks(shape, ranks, S), 1)
-        covers = model_dimension(shape, ranks, S) >= tucker_dim
+        covers = not smaller_than_tucker(shape, ranks, S)
         return self.is_small_n(problem) or (S >= 2 and covers)
 
     def tucker_stage(self, problem: StartProblem, extra_rank: int = 0) -> list[Any]:
