@@ -13,6 +13,7 @@ import pytest
 
 from lsr_arrayapi import LSRClassifier, LSRRegressor, fit_lsr
 from lsr_arrayapi.data.datasets import make_lsr_problem
+from lsr_arrayapi.data.dask_design import DaskDesign
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.data.io import open_npy
 
@@ -76,6 +77,53 @@ def test_default_start_and_lazy_y_match_in_memory():
         fit_lsr(X, y, family="logistic", **options),
         rtol=1e-8,
     )
+
+
+def _recording_scheduler(graphs: list):
+    """The synchronous scheduler, keeping each graph it is handed."""
+
+    def get(dsk, keys, **kwargs):
+        graphs.append(dict(dsk))
+        return dask.local.get_sync(dsk, keys, **kwargs)
+
+    return get
+
+
+@pytest.mark.parametrize("pass_name", ["forward", "adjoint", "project"])
+def test_each_pass_is_one_task_per_chunk(pass_name):
+    problem = _problem(n=300)
+    X = da.from_array(problem.X, chunks=(50, *SHAPE)).persist()
+    design = DaskDesign(X)
+    calls = {
+        "forward": lambda: design.forward(np.ones(SHAPE)),
+        "adjoint": lambda: design.adjoint(np.ones(300)),
+        "project": lambda: design.project([np.ones((6, 2)), None, np.ones((8, 2))]),
+    }
+    graphs: list = []
+    with dask.config.set(scheduler=_recording_scheduler(graphs)):
+        result = calls[pass_name]()
+    expected = {
+        "forward": problem.X.reshape(300, -1) @ np.ones(math.prod(SHAPE)),
+        "adjoint": np.ones(300) @ problem.X.reshape(300, -1),
+        "project": np.einsum("nabc,ai,ck->nibk", problem.X, np.ones((6, 2)), np.ones((8, 2))),
+    }[pass_name]
+    np.testing.assert_allclose(np.reshape(result, expected.shape), expected, rtol=1e-12)
+    (graph,) = graphs
+    chunks = 6  # X's own entries, one task per chunk, one shared argument or one total
+    assert len(graph) == chunks + chunks + (0 if pass_name == "project" else 1)
+
+
+def test_chunks_in_this_process_keep_the_memoized_sweep(tmp_path):
+    problem = make_lsr_problem(200, sample_shape=(16, 16, 16), ranks=2, random_state=0)
+    options = {"ranks": 2, "separation_rank": 1, "schedule": "als", "max_iter": 4, "tol": 0.0}
+    memory = InMemoryDesign(problem.X)
+    expected = fit_lsr(memory, problem.y, init="spectral", **options)
+    persisted = DaskDesign(da.from_array(problem.X, chunks=(50, 16, 16, 16)).persist())
+    assert persisted.in_memory
+    _assert_same_fit(expected, fit_lsr(persisted, problem.y, init="spectral", **options))
+    assert persisted.passes == memory.passes  # one partial contraction per group, as in memory
+    np.save(tmp_path / "X.npy", problem.X)
+    assert not DaskDesign(open_npy(tmp_path / "X.npy", chunk_rows=50)).in_memory
 
 
 @pytest.fixture(scope="module")

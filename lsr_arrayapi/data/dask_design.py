@@ -1,23 +1,30 @@
-"""X as a Dask array chunked along the samples: the two passes as map-reduce.
+"""X as a Dask array chunked along the samples: the passes as one task per chunk.
 
 The solver's state (factors, core, eta, y) stays in memory in the namespace of
-X's chunks (NumPy, or CuPy for CuPy chunks); only the two passes over X run on
+X's chunks (NumPy, or CuPy for CuPy chunks); only the passes over X run on
 Dask -- on the workers of an active ``dask.distributed`` client, otherwise on
-Dask's local scheduler:
+the scheduler Dask would use for X (its threads by default):
 
 * ``forward``: ``eta = X_flat @ vec(B)``, one product per chunk, the ``(n,)``
   result gathered (n numbers, never X).
-* ``adjoint``: ``sum_i w_i X_i``, one ``(D,)`` partial sum per chunk, combined
-  by Dask's tree reduction.
+* ``adjoint``: ``sum_i w_i X_i``, one ``(D,)`` partial sum per chunk, added
+  up in one task.
 * ``project`` (the ``"als"`` schedule): each chunk's samples contracted with
   small factor matrices, ``(rows, prod q)`` per chunk, gathered.
 
-X itself is never gathered on the client.
+Each pass is a hand-built graph -- X's chunks, one task per chunk and, for
+the adjoint, one sum -- handed to the scheduler as it is: no array
+expression to build, optimize and lower per pass (a pass over a persisted
+128 MB X costs about 2.5 ms more than in memory, against 10-18 ms through
+``dask.array`` expressions).  X itself is never gathered on the client.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +51,10 @@ class DaskDesign(Design):
     Chunks along the sample axis are kept; chunks that split a sample are
     merged (each chunk then holds whole samples).  Call ``X.persist()`` first
     when X fits in the cluster's memory, so that each pass does not re-read it.
+    ``in_memory`` is true when every chunk is an array in this process (a
+    persisted X on the local schedulers): the ``"als"`` schedule may then keep
+    a partial contraction of X (at most an eighth of it) between passes, as
+    for an in-memory X.
     """
 
     def __init__(self, X: Any) -> None:
@@ -72,39 +83,56 @@ class DaskDesign(Design):
         self.passes = 0
         self._squared_norms: Any = None
         self._da = da
+        self._X = X
+        self._chunk_keys = list(self._dask.core.flatten(X.__dask_keys__()))
+        self._graph = self._dask.optimization.cull(dict(X.__dask_graph__()), self._chunk_keys)[0]
+        starts = itertools.accumulate(self.row_chunks, initial=0)
+        self._row_slices = [slice(a, b) for a, b in itertools.pairwise(starts)]
+        self.in_memory = all(_is_array(self._graph[key]) for key in self._chunk_keys)
 
-    def _compute(self, lazy: Any) -> Any:
+    def _run(
+        self, task: Any, *shared: Any, per_chunk: Sequence[Any] = (), total: Any = None
+    ) -> Any:
+        """One pass: ``task(chunk, *shared[, per_chunk[i]])`` for every chunk i.
+
+        Returns the list of results, or ``total(list)`` computed in one more
+        task.  Each of ``shared`` is one graph entry however many chunks use it.
+        """
         self.passes += 1
-        (result,) = self._dask.compute(lazy)
-        return self.xp.asarray(result)
+        name = f"lsr-pass-{uuid.uuid4().hex}"
+        graph: dict[Any, Any] = dict(self._graph)
+        shared_keys = [(name, "shared", i) for i in range(len(shared))]
+        graph.update(zip(shared_keys, shared, strict=True))
+        outputs: list[Any] = [(name, i) for i in range(len(self._chunk_keys))]
+        for i, (output, key) in enumerate(zip(outputs, self._chunk_keys, strict=True)):
+            own = (per_chunk[i],) if per_chunk else ()
+            graph[output] = (task, key, *shared_keys, *own)
+        if total is not None:
+            graph[(name, "total")] = (total, outputs)
+            outputs = [(name, "total")]
+        get = self._dask.base.get_scheduler(collections=[self._X])
+        results = get(graph, outputs)
+        return results[0] if total is not None else list(results)
 
     def forward(self, coef: Any) -> Any:
         vector = self.xp.reshape(coef, (self.n_features,))
-        return self._compute(self._da.matmul(self.flat, vector))
+        return self.xp.concat(self._run(_forward_chunk, vector), axis=0)
 
     def adjoint(self, weights: Any) -> Any:
-        lazy_weights = self._da.from_array(weights, chunks=(self.row_chunks,))
-        total = self._compute(self._da.matmul(lazy_weights, self.flat))
-        return self.xp.reshape(total, self.sample_shape)
+        parts = [weights[rows] for rows in self._row_slices]
+        total = self._run(_adjoint_chunk, per_chunk=parts, total=_sum)
+        return self.xp.reshape(self.xp.asarray(total), self.sample_shape)
 
     def project(self, matrices: Sequence[Any | None], reduce: Reduce | None = None) -> Any:
         """``X_i x_k A_k^T`` per sample (see InMemoryDesign): one small result per chunk."""
-        xp, shape = self.xp, self.sample_shape
-        sizes = [d if m is None else m.shape[1] for d, m in zip(shape, matrices, strict=True)]
-        template = xp.zeros((1, *sizes), dtype=self.dtype)
-        out_shape = tuple((template if reduce is None else reduce(template)).shape[1:])
-        width = math.prod(out_shape)
-
-        def chunk(block: Any) -> Any:
-            projected = project_samples(xp, xp.asarray(block), shape, matrices, reduce)
-            return xp.reshape(projected, (block.shape[0], width))
-
-        lazy = self.flat.map_blocks(chunk, chunks=(self.row_chunks, (width,)), dtype=self.dtype)
-        return self.xp.reshape(self._compute(lazy), (self.n_samples, *out_shape))
+        task = functools.partial(_project_chunk, self.xp, self.sample_shape, list(matrices), reduce)
+        return self.xp.concat(self._run(task), axis=0)
 
     def squared_norms(self) -> Any:
         if self._squared_norms is None:
-            self._squared_norms = self._compute(self._da.sum(self.flat * self.flat, axis=1))
+            self.passes += 1
+            (norms,) = self._dask.compute(self._da.sum(self.flat * self.flat, axis=1))
+            self._squared_norms = self.xp.asarray(norms)
         return self._squared_norms
 
     def check_finite(self) -> None:
@@ -115,3 +143,31 @@ class DaskDesign(Design):
         if not bool(finite):
             raise ValueError("X contains NaN or infinite values")
         raise ValueError("X's squared entries overflow its dtype; rescale X")
+
+
+def _is_array(value: Any) -> bool:
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not callable(value)
+
+
+def _flat(chunk: Any) -> Any:
+    xp = array_namespace(chunk)
+    return xp.reshape(chunk, (chunk.shape[0], -1))
+
+
+def _forward_chunk(chunk: Any, vector: Any) -> Any:
+    return _flat(chunk) @ vector
+
+
+def _adjoint_chunk(chunk: Any, weights: Any) -> Any:
+    return weights @ _flat(chunk)
+
+
+def _sum(parts: list[Any]) -> Any:
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _project_chunk(xp: Any, shape: tuple[int, ...], matrices: Any, reduce: Any, chunk: Any) -> Any:
+    return project_samples(xp, _flat(chunk), shape, matrices, reduce)
