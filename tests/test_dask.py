@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from lsr_arrayapi import LSRClassifier, LSRRegressor, fit_lsr
-from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.data.dask_design import DaskDesign
+from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.data.io import open_npy
 
@@ -90,9 +90,14 @@ def _recording_scheduler(graphs: list):
 
 
 @pytest.mark.parametrize("pass_name", ["forward", "adjoint", "project"])
-def test_each_pass_is_one_task_per_chunk(pass_name):
+@pytest.mark.parametrize("held", ["in this process", "in a file"])
+def test_each_pass_is_one_small_graph(tmp_path, held, pass_name):
     problem = _problem(n=300)
-    X = da.from_array(problem.X, chunks=(50, *SHAPE)).persist()
+    np.save(tmp_path / "X.npy", problem.X)
+    if held == "in this process":
+        X, tasks = da.from_array(problem.X, chunks=(50, *SHAPE)).persist(), 1  # one for all
+    else:
+        X, tasks = open_npy(tmp_path / "X.npy", chunk_rows=50), 6  # one per chunk read
     design = DaskDesign(X)
     calls = {
         "forward": lambda: design.forward(np.ones(SHAPE)),
@@ -108,9 +113,10 @@ def test_each_pass_is_one_task_per_chunk(pass_name):
         "project": np.einsum("nabc,ai,ck->nibk", problem.X, np.ones((6, 2)), np.ones((8, 2))),
     }[pass_name]
     np.testing.assert_allclose(np.reshape(result, expected.shape), expected, rtol=1e-12)
-    (graph,) = graphs
-    chunks = 6  # X's own entries, one task per chunk, one shared argument or one total
-    assert len(graph) == chunks + chunks + (0 if pass_name == "project" else 1)
+    (graph,) = graphs  # one compute per pass
+    own = [key for key in graph if isinstance(key, tuple) and str(key[0]).startswith("lsr-pass")]
+    shared = [key for key in own if key[1] == "shared"]
+    assert len(own) - len(shared) == tasks + (pass_name == "adjoint")  # the adjoint's sum
 
 
 def test_chunks_in_this_process_keep_the_memoized_sweep(tmp_path):
@@ -242,3 +248,13 @@ def test_missing_dask_array_pieces_give_an_install_hint(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_dask_array)
     with pytest.raises(ImportError, match=r"lsr_arrayapi\[dask\]"):
         fit_lsr(X, np.zeros(6), ranks=1)
+
+
+def test_the_whole_fit_bench_compares_dask_with_numpy():
+    from lsr_arrayapi.bench.dask_fit import DaskSetting, whole_fit_rows
+
+    setting = DaskSetting("small", "logistic", 400, SHAPE, 2, 2)
+    rows, failures = whole_fit_rows(cluster=False, repeat=1, settings=(setting,))
+    assert failures == []  # the Dask fit ends at NumPy's loss
+    assert [row[1] for row in rows] == ["NumPy", "Dask threads"]
+    assert rows[0][4] == rows[1][4]  # the same passes over X

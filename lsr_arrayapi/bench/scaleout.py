@@ -9,7 +9,12 @@ block, then, in one run:
   (``2 (S K + 1)`` passes, so the two timings can be read against each other);
 * on a ``LocalCluster`` with 1 and with 2 single-threaded workers whose memory
   limit is several times smaller than X (``open_npy``: each task reads its rows
-  from the file): the same two timings through :class:`DaskDesign`.
+  from the file): the same two timings through :class:`DaskDesign`;
+* the seconds to read the file sequentially (64 MiB blocks), against which
+  each row's bytes per second of pass are set.
+
+``--whole-fit`` instead times the whole default fit on a persisted Dask X
+against NumPy (:mod:`lsr_arrayapi.bench.dask_fit`).
 
 It prints a table and the ratios, and fails if a worker died (a spilling or
 memory failure) or the coefficients differ from the in-memory fit.
@@ -54,6 +59,18 @@ def add_parser(commands: Any) -> None:
         help="cluster sizes to time (default: 1 2)",
     )
     parser.add_argument("--dir", default=None, help="folder for the .npy file (default: a tmp dir)")
+    parser.add_argument(
+        "--whole-fit",
+        action="store_true",
+        help="instead: the whole default fit on a persisted Dask X against NumPy "
+        "(lsr_arrayapi.bench.dask_fit)",
+    )
+    parser.add_argument(
+        "--cluster", action="store_true", help="with --whole-fit: also on a 2-worker LocalCluster"
+    )
+    parser.add_argument(
+        "--repeat", type=positive_int, default=3, help="with --whole-fit: best of (default: 3)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -85,6 +102,19 @@ def _pass_pair_seconds(design: Any, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+def _read_seconds(path: str, block: int = 64 * 2**20, repeat: int = 3) -> float:
+    """Median seconds to read the file sequentially in 64 MiB blocks (NumPy buffers)."""
+    buffer = np.empty(block, dtype=np.uint8)
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        with open(path, "rb", buffering=0) as handle:
+            while handle.readinto(memoryview(buffer)):
+                pass
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
 def _fit(X: Any, y: np.ndarray, args: argparse.Namespace) -> tuple[float, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # max_iter is a timing budget, not convergence
@@ -98,6 +128,11 @@ def _fit(X: Any, y: np.ndarray, args: argparse.Namespace) -> tuple[float, Any]:
 def run(args: argparse.Namespace) -> int:
     import dask.utils
     import distributed
+
+    if args.whole_fit:
+        from lsr_arrayapi.bench.dask_fit import print_whole_fit
+
+        return print_whole_fit(args.cluster, args.repeat)
 
     shape = tuple(args.shape)
     folder = args.dir or tempfile.mkdtemp(prefix="lsr_scaleout_")
@@ -131,12 +166,22 @@ def run(args: argparse.Namespace) -> int:
             if not change < 1e-4:  # float32 sums in a different order
                 failures.append(f"{workers} workers: coefficients differ by {change:.1e}")
         rows.append((f"Dask, {workers} worker(s)", pair, iteration))
-    print("| data | s / pass pair | s / iteration | pair vs in memory | iteration vs in memory |")
-    print("|---|---|---|---|---|")
+    read = _read_seconds(path)
+    print(
+        f"sequential read of the file: {read:.3f} s, {x_bytes / read / 1e9:.2f} GB/s "
+        "(the page cache holds it when it fits in RAM)"
+    )
+    print(
+        "| data | s / pass pair | s / iteration | pair vs in memory | iteration vs in memory "
+        "| GB/s per pass | vs sequential read |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, pair, iteration in rows:
+        per_pass = 2 * x_bytes / pair / 1e9
         print(
             f"| {name} | {pair:.3f} | {iteration:.2f} | {pair / memory_pair:.2f} "
-            f"| {iteration / memory_iteration:.2f} |"
+            f"| {iteration / memory_iteration:.2f} | {per_pass:.2f} "
+            f"| {per_pass / (x_bytes / read / 1e9):.2f} |"
         )
     if len(rows) >= 3:
         print(f"1 worker / 2 workers, time per iteration: {rows[1][2] / rows[2][2]:.2f}")

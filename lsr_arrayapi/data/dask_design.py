@@ -89,30 +89,63 @@ class DaskDesign(Design):
         starts = itertools.accumulate(self.row_chunks, initial=0)
         self._row_slices = [slice(a, b) for a, b in itertools.pairwise(starts)]
         self.in_memory = all(_is_array(self._graph[key]) for key in self._chunk_keys)
+        self._groups = self._task_groups()
+
+    def _task_groups(self) -> list[list[int]]:
+        """The chunks each task of a pass reads.
+
+        * Chunks in this process (``in_memory``): one task for all of them, so
+          the products thread in BLAS as for an in-memory X (tasks in parallel
+          would oversubscribe the cores, and each task adds scheduler time).
+        * X persisted on a ``dask.distributed`` cluster: one task per worker,
+          for all the chunks it holds (per-task overhead, not the arithmetic,
+          sets a pass's time there).
+        * Otherwise (chunks read from files or computed): one task per chunk.
+        """
+        single = [[i] for i in range(len(self._chunk_keys))]
+        if self.in_memory:
+            return [list(range(len(self._chunk_keys)))]
+        futures = [self._graph[key] for key in self._chunk_keys]
+        if not all(type(f).__name__ == "Future" and hasattr(f, "client") for f in futures):
+            return single
+        holders = futures[0].client.who_has(futures)
+        groups: dict[Any, list[int]] = {}
+        for i, future in enumerate(futures):
+            workers = holders.get(future.key) or [None]
+            groups.setdefault(sorted(workers)[0], []).append(i)
+        return list(groups.values())
 
     def _run(
-        self, task: Any, *shared: Any, per_chunk: Sequence[Any] = (), total: Any = None
+        self, task: Any, *shared: Any, per_chunk: Sequence[Any] = (), total: bool = False
     ) -> Any:
         """One pass: ``task(chunk, *shared[, per_chunk[i]])`` for every chunk i.
 
-        Returns the list of results, or ``total(list)`` computed in one more
-        task.  Each of ``shared`` is one graph entry however many chunks use it.
+        Returns the results in chunk order, or (``total``) their sum, computed
+        in one more task.  Each of ``shared`` is one graph entry however many
+        tasks use it; each task reads the chunks of one group.
         """
         self.passes += 1
         name = f"lsr-pass-{uuid.uuid4().hex}"
         graph: dict[Any, Any] = dict(self._graph)
         shared_keys = [(name, "shared", i) for i in range(len(shared))]
         graph.update(zip(shared_keys, shared, strict=True))
-        outputs: list[Any] = [(name, i) for i in range(len(self._chunk_keys))]
-        for i, (output, key) in enumerate(zip(outputs, self._chunk_keys, strict=True)):
-            own = (per_chunk[i],) if per_chunk else ()
-            graph[output] = (task, key, *shared_keys, *own)
-        if total is not None:
-            graph[(name, "total")] = (total, outputs)
+        outputs: list[Any] = [(name, g) for g in range(len(self._groups))]
+        for output, group in zip(outputs, self._groups, strict=True):
+            keys = [self._chunk_keys[i] for i in group]
+            own = [per_chunk[i] for i in group] if per_chunk else None
+            graph[output] = (_each_chunk, task, keys, own, *shared_keys)
+        if total:
+            graph[(name, "total")] = (_total, outputs)
             outputs = [(name, "total")]
         get = self._dask.base.get_scheduler(collections=[self._X])
         results = get(graph, outputs)
-        return results[0] if total is not None else list(results)
+        if total:
+            return results[0]
+        ordered: list[Any] = [None] * len(self._chunk_keys)
+        for group, parts in zip(self._groups, results, strict=True):
+            for i, part in zip(group, parts, strict=True):
+                ordered[i] = part
+        return ordered
 
     def forward(self, coef: Any) -> Any:
         vector = self.xp.reshape(coef, (self.n_features,))
@@ -120,7 +153,7 @@ class DaskDesign(Design):
 
     def adjoint(self, weights: Any) -> Any:
         parts = [weights[rows] for rows in self._row_slices]
-        total = self._run(_adjoint_chunk, per_chunk=parts, total=_sum)
+        total = self._run(_adjoint_chunk, per_chunk=parts, total=True)
         return self.xp.reshape(self.xp.asarray(total), self.sample_shape)
 
     def project(self, matrices: Sequence[Any | None], reduce: Reduce | None = None) -> Any:
@@ -162,7 +195,16 @@ def _adjoint_chunk(chunk: Any, weights: Any) -> Any:
     return weights @ _flat(chunk)
 
 
-def _sum(parts: list[Any]) -> Any:
+def _each_chunk(task: Any, chunks: list[Any], own: list[Any] | None, *shared: Any) -> list[Any]:
+    """One task of a pass: ``task`` on each chunk of its group."""
+    if own is None:
+        return [task(chunk, *shared) for chunk in chunks]
+    return [task(chunk, *shared, part) for chunk, part in zip(chunks, own, strict=True)]
+
+
+def _total(groups: list[list[Any]]) -> Any:
+    """The sum of every group's per-chunk results."""
+    parts = [part for group in groups for part in group]
     total = parts[0]
     for part in parts[1:]:
         total = total + part
