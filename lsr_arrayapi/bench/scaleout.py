@@ -103,13 +103,13 @@ def _pass_pair_seconds(design: Any, repeat: int = 3) -> float:
 
 
 def _read_seconds(path: str, block: int = 64 * 2**20, repeat: int = 3) -> float:
-    """Median seconds to read the file sequentially in 64 MiB blocks (NumPy buffers)."""
-    buffer = np.empty(block, dtype=np.uint8)
+    """Median seconds to read the file sequentially in 64 MiB blocks."""
+    buffer = bytearray(block)
     times = []
     for _ in range(repeat):
         began = time.perf_counter()
         with open(path, "rb", buffering=0) as handle:
-            while handle.readinto(memoryview(buffer)):
+            while handle.readinto(buffer):
                 pass
         times.append(time.perf_counter() - began)
     return statistics.median(times)
