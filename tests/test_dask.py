@@ -251,9 +251,10 @@ def test_missing_dask_array_pieces_give_an_install_hint(monkeypatch):
 
 
 def test_the_whole_fit_bench_compares_dask_with_numpy():
-    from lsr_arrayapi.bench.dask_fit import DaskSetting, whole_fit_rows
+    from lsr_arrayapi.bench.dask_fit import whole_fit_rows
+    from lsr_arrayapi.bench.stages import WholeFitSetting
 
-    setting = DaskSetting("small", "logistic", 400, SHAPE, 2, 2)
+    setting = WholeFitSetting("small", "logistic", 400, SHAPE, 2, 2)
     rows, failures = whole_fit_rows(cluster=False, repeat=1, settings=(setting,))
     assert failures == []  # the Dask fit ends at NumPy's loss
     assert [row[1] for row in rows] == ["NumPy", "Dask threads"]

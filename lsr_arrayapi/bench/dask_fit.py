@@ -21,13 +21,12 @@ import functools
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from lsr_arrayapi.bench.stages import WholeFitSetting
 from lsr_arrayapi.data.dask_design import DaskDesign
-from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.fit import fit_lsr
 
@@ -35,47 +34,30 @@ CHUNKS = 8
 LOSS_RTOL = 1e-6
 
 
-@dataclass(frozen=True)
-class DaskSetting:
-    """A synthetic problem and the default fit's options for it."""
-
-    label: str
-    family: str
-    n: int
-    shape: tuple[int, ...]
-    rank: int
-    separation_rank: int
-
-    def problem(self) -> Any:
-        return make_lsr_problem(
-            self.n, sample_shape=self.shape, ranks=self.rank,
-            separation_rank=self.separation_rank, family=self.family, random_state=0,
+def _fit(setting: WholeFitSetting, design: Any, y: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the comparison is the point, not the warnings
+        return fit_lsr(
+            design, y, family=setting.family, ranks=setting.ranks, separation_rank=setting.S,
+            random_state=0,
         )  # fmt: skip
-
-    def fit(self, design: Any, y: Any) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the comparison is the point, not the warnings
-            return fit_lsr(
-                design, y, family=self.family, ranks=self.rank,
-                separation_rank=self.separation_rank, random_state=0,
-            )  # fmt: skip
 
 
 SETTINGS = (
-    DaskSetting("Gaussian S = 1, 4000 × 16³, ranks 3", "gaussian", 4000, (16, 16, 16), 3, 1),
-    DaskSetting("logistic S = 2, 4000 × 16³, ranks 2", "logistic", 4000, (16, 16, 16), 2, 2),
+    WholeFitSetting("Gaussian S = 1, 4000 × 16³, ranks 3", "gaussian", 4000, (16, 16, 16), 3, 1),
+    WholeFitSetting("logistic S = 2, 4000 × 16³, ranks 2", "logistic", 4000, (16, 16, 16), 2, 2),
 )
 
 
 def _best_fit(
-    make_design: Callable[[], Any], setting: DaskSetting, y: Any, repeat: int
+    make_design: Callable[[], Any], setting: WholeFitSetting, y: Any, repeat: int
 ) -> tuple[float, Any, int]:
     """(seconds, fit, passes) of the fastest of ``repeat`` default fits."""
     best: tuple[float, Any, int] | None = None
     for _ in range(repeat):
         design = make_design()
         began = time.perf_counter()
-        fit = setting.fit(design, y)
+        fit = _fit(setting, design, y)
         seconds = time.perf_counter() - began
         if best is None or seconds < best[0]:
             best = (seconds, fit, design.passes)
@@ -103,7 +85,7 @@ def _persisted(X: np.ndarray, client: Any = None) -> Any:
 
 
 def whole_fit_rows(
-    cluster: bool, repeat: int, settings: tuple[DaskSetting, ...] = SETTINGS
+    cluster: bool, repeat: int, settings: tuple[WholeFitSetting, ...] = SETTINGS
 ) -> tuple[list[tuple[str, ...]], list[str]]:
     """The table's rows and any failures (a Dask fit at another loss)."""
     import dask
@@ -125,16 +107,16 @@ def whole_fit_rows(
         for name, (seconds, fit, passes) in runs:
             gap = abs(fit.history["loss"][-1] - reference) / abs(reference)
             if gap > LOSS_RTOL:
-                failures.append(f"{setting.label}, {name}: loss {gap:.1e} away from NumPy's")
+                failures.append(f"{setting.name}, {name}: loss {gap:.1e} away from NumPy's")
             overhead = (seconds - memory[0]) / passes * 1e3
             rows.append((
-                setting.label, name, f"{seconds:.2f}", f"{seconds / memory[0]:.2f}", str(passes),
+                setting.name, name, f"{seconds:.2f}", f"{seconds / memory[0]:.2f}", str(passes),
                 "–" if name == "NumPy" else f"{overhead:.1f}",
             ))  # fmt: skip
     return rows, failures
 
 
-def _on_local_cluster(setting: DaskSetting, problem: Any, repeat: int) -> Any:
+def _on_local_cluster(setting: WholeFitSetting, problem: Any, repeat: int) -> Any:
     import distributed
 
     with distributed.LocalCluster(

@@ -27,12 +27,21 @@ from lsr_arrayapi.starts.lift import Lift
 
 @dataclass(frozen=True)
 class WholeFitSetting:
+    """A synthetic problem for a whole default fit: its family, size, ranks and S."""
+
     name: str
     family: str
     n: int
     shape: tuple[int, ...]
     ranks: int
     S: int
+
+    def problem(self) -> Any:
+        """The problem drawn with ``random_state=0``."""
+        return make_lsr_problem(
+            self.n, sample_shape=self.shape, ranks=self.ranks, separation_rank=self.S,
+            family=self.family, random_state=0,
+        )  # fmt: skip
 
 
 SETTINGS = [
@@ -130,10 +139,7 @@ def stage_rows(
 
     ``namespace(backend, X, y)`` moves the NumPy data to the backend and gives its sync.
     """
-    problem = make_lsr_problem(
-        setting.n, sample_shape=setting.shape, ranks=setting.ranks, separation_rank=setting.S,
-        family=setting.family, random_state=0,
-    )  # fmt: skip
+    problem = setting.problem()
     X, y, sync = namespace(backend, problem.X, problem.y)
     pair = pass_pair_seconds(X, y, sync)
     trace = StageTrace()
