@@ -167,8 +167,9 @@ def run(args: argparse.Namespace) -> int:
                 failures.append(f"{workers} workers: coefficients differ by {change:.1e}")
         rows.append((f"Dask, {workers} worker(s)", pair, iteration))
     read = _read_seconds(path)
+    read_rate = x_bytes / read / 1e9
     print(
-        f"sequential read of the file: {read:.3f} s, {x_bytes / read / 1e9:.2f} GB/s "
+        f"sequential read of the file: {read:.3f} s, {read_rate:.2f} GB/s "
         "(the page cache holds it when it fits in RAM)"
     )
     print(
@@ -181,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"| {name} | {pair:.3f} | {iteration:.2f} | {pair / memory_pair:.2f} "
             f"| {iteration / memory_iteration:.2f} | {per_pass:.2f} "
-            f"| {per_pass / (x_bytes / read / 1e9):.2f} |"
+            f"| {per_pass / read_rate:.2f} |"
         )
     if len(rows) >= 3:
         print(f"1 worker / 2 workers, time per iteration: {rows[1][2] / rows[2][2]:.2f}")
