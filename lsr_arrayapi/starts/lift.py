@@ -193,20 +193,27 @@ class Lift:
 
         At small n (:meth:`is_small_n`) the screens often all end in spurious
         Tucker fits.  Where the LSR model is not smaller than its Tucker model
-        (K = 2: two rank-3 terms span the rank-6 matrices) the LSR and Tucker
-        maximum-likelihood fits coincide, so a stuck Tucker fit leaves its LSR fit
-        stuck at the same loss, and the lack-of-fit statistic is undefined: only
-        a second candidate can find, and flag, a better optimum.
+        (:meth:`covers_tucker`) the LSR and Tucker maximum-likelihood fits
+        coincide, so a stuck Tucker fit leaves its LSR fit stuck at the same
+        loss, and the lack-of-fit statistic is undefined: only a second
+        candidate can find, and flag, a better optimum.
         """
+        return self.is_small_n(problem) or self.covers_tucker(problem)
+
+    def covers_tucker(self, problem: StartProblem) -> bool:
+        """Whether the LSR model (S >= 2) is not smaller than its Tucker model (K = 2:
+        two rank-3 terms of a 20 x 25 matrix span the rank-6 matrices)."""
         shape, ranks, S = problem.design.sample_shape, problem.ranks, problem.S
-        covers = not smaller_than_tucker(shape, ranks, S)
-        return self.is_small_n(problem) or (S >= 2 and covers)
+        return S >= 2 and not smaller_than_tucker(shape, ranks, S)
 
     def tucker_stage(self, problem: StartProblem, extra_rank: int = 0) -> list[Any]:
         """Stage 1: Tucker fits with ranks ``min(S r_k + extra_rank, d_k)``, lowest loss first.
 
-        The best screened fit; where :meth:`needs_second_candidate`, also a fit
-        along a ridge path (:meth:`ridge_path_fit`): two independent candidates.
+        The best screened fit's long run; where :meth:`needs_second_candidate`,
+        independent candidates besides: where the LSR model covers its Tucker
+        model, the second-best screen's long run (the Tucker fit *is* the model,
+        and its optima lie in different screens' basins), and at small n, or
+        with a single screen, a fit along a ridge path (:meth:`ridge_path_fit`).
         """
         S = problem.S
         solver = auto_solver(problem.design, problem.objective.family, 1)
@@ -225,17 +232,21 @@ class Lift:
         )
         screened = self.tucker_screens(tucker, solver)
         if S == 1:  # the fit proper is the long run
-            return [screened]
-        fits = [self.tucker_long_run(tucker, screened, long, solver)]
-        if not extra_rank and self.needs_second_candidate(problem):
+            return screened[:1]
+        starts = screened[:1]
+        if not extra_rank and self.covers_tucker(problem):
+            starts = screened[:2]
+        fits = [self.tucker_long_run(tucker, start, long, solver) for start in starts]
+        if not extra_rank and self.needs_second_candidate(problem) and (small or len(fits) < 2):
             fits.append(self.ridge_path_fit(tucker, long, solver))
         return _best(fits)
 
-    def tucker_screens(self, tucker: StartProblem, solver: Any) -> Any:
-        """The best of ``n_init`` short Tucker fits: the spectral start, then random ones."""
+    def tucker_screens(self, tucker: StartProblem, solver: Any) -> list[Any]:
+        """``n_init`` short Tucker fits, lowest loss first: the spectral start, then random ones."""
         screens = [SpectralStart()] + [RandomStart()] * (tucker.n_init - 1)
-        fits = [_fit(tucker, init, self.tucker_short, self.tucker_tol, solver) for init in screens]
-        return _best(fits)[0]
+        return _best(
+            [_fit(tucker, init, self.tucker_short, self.tucker_tol, solver) for init in screens]
+        )
 
     def tucker_long_run(self, tucker: StartProblem, start: Any, long: int, solver: Any) -> Any:
         """The Tucker fit continued from ``start`` for up to ``long`` iterations."""
