@@ -72,17 +72,18 @@ def split_core(
         terms = [batched_lsr_term(core, term, xp) for term in factors]
         for s in range(S):
             others = batch_target - (sum(terms) - terms[s])
+            prefix = core  # G x_{j < k} Q_j^s, with the factors updated this sweep
             for k in range(len(shape)):
-                partial = core
-                for j, factor in enumerate(factors[s]):
-                    if j != k:
-                        partial = batched_mode_product(partial, factor, j, xp)
+                partial = prefix
+                for j in range(k + 1, len(shape)):
+                    partial = batched_mode_product(partial, factors[s][j], j, xp)
                 cross = xp.matmul(
                     batched_unfold(others, k, xp),
                     xp.matrix_transpose(batched_unfold(partial, k, xp)),
                 )  # (R, q_k, r_k)
                 factors[s][k] = _procrustes(cross, factors[s][k], xp)
-            terms[s] = batched_lsr_term(core, factors[s], xp)
+                prefix = batched_mode_product(prefix, factors[s][k], k, xp)
+            terms[s] = prefix
         core = _solve_core(batch_target, factors, ranks, xp)
         if sweep % _CHECK_EVERY == 0:  # stop once the two best restarts have settled
             current = _residuals(batch_target, core, factors, xp)
@@ -91,6 +92,7 @@ def split_core(
             if moved <= _SETTLED * float(xp.max(best_now)) + 1e-15 * total:
                 break
             previous = current
+    factors = [[_newton_schulz_step(f, xp) for f in term] for term in factors]
     norms = _residuals(batch_target, core, factors, xp) / float(xp.sum(target * target))
     order = xp.argsort(norms)
     core = xp.take(core, order, axis=0)
@@ -103,12 +105,13 @@ def _procrustes(cross: Any, previous: Any, xp: Any) -> Any:
     ``<cross, Q>``, or ``previous`` where cross is too ill-conditioned to tell.
 
     ``cross (cross^T cross)^{-1/2}`` from an eigendecomposition of the ``r x r`` Gram
-    (batched ``eigh`` costs about a third of batched ``svd`` at these sizes), then one
-    Newton-Schulz step ``1.5 P - 0.5 P P^T P``, which makes the columns orthonormal
-    to rounding.  The Gram squares cross's condition, so where its eigenvalues
-    spread wider than ``sqrt(eps)`` (cross's singular values by more than
-    ``eps**-0.25``, about 1e4 in float64) the restart keeps its factor for this sweep:
-    a feasible point, so the residual still does not increase.
+    (batched ``eigh`` costs about a third of batched ``svd`` at these sizes).  The
+    Gram squares cross's condition, so where its eigenvalues spread wider than
+    ``sqrt(eps)`` (cross's singular values by more than ``eps**-0.25``, about 1e4 in
+    float64) the restart keeps its factor for this sweep: a feasible point, so the
+    residual still does not increase.  Elsewhere the columns are orthonormal to
+    ``sqrt(eps)`` at worst; :func:`_newton_schulz_step` on the result brings them to
+    rounding.
     """
     gram = xp.matmul(xp.matrix_transpose(cross), cross)
     evals, evecs = xp.linalg.eigh(gram)
@@ -117,9 +120,12 @@ def _procrustes(cross: Any, previous: Any, xp: Any) -> Any:
     clear = lowest > floor * xp.max(evals, axis=-1, keepdims=True)  # (R, 1); False for NaN
     safe = xp.where(clear, evals, xp.ones_like(evals))
     inv_sqrt = xp.matmul(evecs / xp.sqrt(safe)[:, None, :], xp.matrix_transpose(evecs))
-    polar = xp.matmul(cross, inv_sqrt)
-    polar = 1.5 * polar - 0.5 * xp.matmul(polar, xp.matmul(xp.matrix_transpose(polar), polar))
-    return xp.where(clear[:, :, None], polar, previous)
+    return xp.where(clear[:, :, None], xp.matmul(cross, inv_sqrt), previous)
+
+
+def _newton_schulz_step(factor: Any, xp: Any) -> Any:
+    """``1.5 Q - 0.5 Q Q^T Q``: columns orthonormal to ``delta`` become so to ``delta^2``."""
+    return 1.5 * factor - 0.5 * xp.matmul(factor, xp.matmul(xp.matrix_transpose(factor), factor))
 
 
 def _residuals(target: Any, core: Any, factors: list[list[Any]], xp: Any) -> Any:
