@@ -280,7 +280,8 @@ def test_a_fit_with_zero_dispersion_has_zero_errors(estimator):
     failed eigendecomposition), and the criteria warn that they are infinite."""
     X = np.random.default_rng(0).standard_normal((80, 2, 3))
     y = np.full(80, 2.0)
-    model = estimator(ranks=1).fit(X, y)
+    # a pinned start: from some random starts the fit stops 1e-8 short of exact
+    model = estimator(ranks=1, random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.coef_stderr(X, y), 0.0)
     lower, upper = model.coef_interval(X, y)
     np.testing.assert_array_equal(lower, upper)
