@@ -110,7 +110,8 @@ def fit_lsr(
         records which one ran in ``LSRFit.solver``. ``"gauss_seidel"``: the paper's order, each factor in turn
         with ``rule``, two passes over X per factor. ``"jacobi"``: all factors
         from one residual tensor, then the core, four passes per iteration.
-        ``"als"``: alternating block minimization, one pass per mode, each block
+        ``"als"``: alternating block minimization, two passes per iteration (one per
+        mode and one for the core where no partial contraction is kept), each block
         solved on its own small design (Newton for S = 1, ``rule`` steps for
         S >= 2; see :mod:`lsr_arrayapi.solvers.alternating`). ``"lbfgs"``: Riemannian
         L-BFGS on all blocks at once, about two passes per iteration, no rule

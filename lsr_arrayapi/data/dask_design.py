@@ -55,7 +55,7 @@ class DaskDesign(Design):
     when X fits in the cluster's memory, so that each pass does not re-read it.
     ``in_memory`` is true when every chunk is an array in this process (a
     persisted X on the local schedulers): the ``"als"`` schedule may then keep
-    a partial contraction of X (at most an eighth of it) between passes, as
+    a partial contraction of X (at most ``alternating.MEMO_FRACTION``, a quarter, of it) between passes, as
     for an in-memory X.
     """
 

@@ -13,7 +13,7 @@ axis of R restarts and one alternating sweep runs all of them together:
   ``const - 2 <C - sum_{t != s} term_t, G x_{j != k} Q_j^s x_k Q>`` over
   orthonormal Q, solved exactly by the polar factor of
   ``(C - other terms)_(k) T_(k)^T`` (orthogonal Procrustes) with
-  ``T = G x_{j != k} Q_j^s``, from the ``r_k x r_k`` Gram (:func:`_procrustes`);
+  ``T = G x_{j != k} Q_j^s``;
 * core G: linear least squares with the design ``sum_s (x)_k Q_k^s``
   (``prod q x prod r``, small), one batched solve.
 
@@ -28,6 +28,7 @@ from typing import Any
 
 from lsr_arrayapi._backends import Generator
 from lsr_arrayapi._namespace import device
+from lsr_arrayapi.linalg.orthogonalize import polar_svd
 from lsr_arrayapi.linalg.tensor import batched_lsr_term, batched_mode_product, batched_unfold
 from lsr_arrayapi.starts.simple import random_orthonormal
 
@@ -81,7 +82,7 @@ def split_core(
                     batched_unfold(others, k, xp),
                     xp.matrix_transpose(batched_unfold(partial, k, xp)),
                 )  # (R, q_k, r_k)
-                factors[s][k] = _procrustes(cross, factors[s][k], xp)
+                factors[s][k] = polar_svd(cross)
                 prefix = batched_mode_product(prefix, factors[s][k], k, xp)
             terms[s] = prefix
         core = _solve_core(batch_target, factors, ranks, xp)
@@ -92,40 +93,11 @@ def split_core(
             if moved <= _SETTLED * float(xp.max(best_now)) + 1e-15 * total:
                 break
             previous = current
-    factors = [[_newton_schulz_step(f, xp) for f in term] for term in factors]
     norms = _residuals(batch_target, core, factors, xp) / float(xp.sum(target * target))
     order = xp.argsort(norms)
     core = xp.take(core, order, axis=0)
     factors = [[xp.take(f, order, axis=0) for f in term] for term in factors]
     return core, factors, xp.take(norms, order, axis=0)
-
-
-def _procrustes(cross: Any, previous: Any, xp: Any) -> Any:
-    """The polar factor of every ``cross`` ``(R, q, r)``: the orthonormal Q maximizing
-    ``<cross, Q>``, or ``previous`` where cross is too ill-conditioned to tell.
-
-    ``cross (cross^T cross)^{-1/2}`` from an eigendecomposition of the ``r x r`` Gram
-    (batched ``eigh`` costs about a third of batched ``svd`` at these sizes).  The
-    Gram squares cross's condition, so where its eigenvalues spread wider than
-    ``sqrt(eps)`` (cross's singular values by more than ``eps**-0.25``, about 1e4 in
-    float64) the restart keeps its factor for this sweep: a feasible point, so the
-    residual still does not increase.  Elsewhere the columns are orthonormal to
-    ``sqrt(eps)`` at worst; :func:`_newton_schulz_step` on the result brings them to
-    rounding.
-    """
-    gram = xp.matmul(xp.matrix_transpose(cross), cross)
-    evals, evecs = xp.linalg.eigh(gram)
-    floor = float(xp.finfo(cross.dtype).eps) ** 0.5
-    lowest = xp.min(evals, axis=-1, keepdims=True)
-    clear = lowest > floor * xp.max(evals, axis=-1, keepdims=True)  # (R, 1); False for NaN
-    safe = xp.where(clear, evals, xp.ones_like(evals))
-    inv_sqrt = xp.matmul(evecs / xp.sqrt(safe)[:, None, :], xp.matrix_transpose(evecs))
-    return xp.where(clear[:, :, None], xp.matmul(cross, inv_sqrt), previous)
-
-
-def _newton_schulz_step(factor: Any, xp: Any) -> Any:
-    """``1.5 Q - 0.5 Q Q^T Q``: columns orthonormal to ``delta`` become so to ``delta^2``."""
-    return 1.5 * factor - 0.5 * xp.matmul(factor, xp.matmul(xp.matrix_transpose(factor), factor))
 
 
 def _residuals(target: Any, core: Any, factors: list[list[Any]], xp: Any) -> Any:

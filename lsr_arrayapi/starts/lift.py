@@ -9,7 +9,8 @@ block-diagonal with S copies of G.  So:
    squares; L-BFGS for other families, where an ALS block needs several Newton
    steps and a sweep several passes over X): ``n_init`` short runs (three
    iterations tell good starts from bad ones) -- from the spectral start, then
-   random ones -- the best one continued;
+   random ones -- the best one continued (and, where the LSR model covers its
+   Tucker model, the second best; at small n also a ridge-path fit);
 2. fit the LSR form to its small core ``C`` by least squares -- no pass over X:
    ``CORE_RESTARTS (S - 1)^2`` random starts run together, batched, by exact alternating
    Procrustes / least-squares sweeps (:mod:`lsr_arrayapi.starts.core_split`); keep
@@ -135,8 +136,8 @@ class Lift:
         * a fit with a lower loss than its Tucker fit proves that Tucker fit stuck;
           it is then continued from the fit (a better Tucker start), lifted again,
           and the lower of the two fits kept;
-        * where the Tucker stage has two candidates (small n, or an LSR model as
-          large as its Tucker model) each is lifted and fitted, the lowest loss
+        * where the Tucker stage has several candidates (small n, or an LSR model
+          as large as its Tucker model) each is lifted and fitted, the lowest loss
           kept; candidates that end at different losses show that the sample has
           several optima, and say so (:class:`~lsr_arrayapi.starts.lack_of_fit.StartWarning`);
         * when the kept fit is far worse than the best Tucker fit
