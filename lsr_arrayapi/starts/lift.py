@@ -234,11 +234,12 @@ class Lift:
         screened = self.tucker_screens(tucker, solver)
         if S == 1:  # the fit proper is the long run
             return screened[:1]
-        starts = screened[:1]
+        starts, ridge = screened[:1], small and not extra_rank
         if not extra_rank and self.covers_tucker(problem):
             starts = screened[:2]
+            ridge = ridge or len(starts) < 2  # a single screen: the ridge path is the second
         fits = [self.tucker_long_run(tucker, start, long, solver) for start in starts]
-        if not extra_rank and self.needs_second_candidate(problem) and (small or len(fits) < 2):
+        if ridge:
             fits.append(self.ridge_path_fit(tucker, long, solver))
         return _best(fits)
 
