@@ -153,6 +153,36 @@ def test_local_cluster_fit_matches_in_memory(cluster_client, family, rule):
     assert isinstance(fit.coef, np.ndarray)  # the model comes back in memory
 
 
+@pytest.mark.parametrize("pass_name", ["forward", "adjoint", "project"])
+def test_a_cluster_pass_is_one_task_per_worker(cluster_client, monkeypatch, pass_name):
+    problem = _problem(n=300)
+    design = DaskDesign(da.from_array(problem.X, chunks=(50, *SHAPE)).persist())
+    holders = cluster_client.who_has([design._graph[key] for key in design._chunk_keys])
+    workers = {worker for held in holders.values() for worker in held}
+    submitted = []
+    submit = cluster_client.submit
+
+    def recording_submit(*args, **kwargs):
+        submitted.append(kwargs.get("workers"))
+        return submit(*args, **kwargs)
+
+    monkeypatch.setattr(cluster_client, "submit", recording_submit)
+    calls = {
+        "forward": lambda: design.forward(np.ones(SHAPE)),
+        "adjoint": lambda: design.adjoint(np.arange(300.0)),
+        "project": lambda: design.project([np.ones((6, 2)), None, np.ones((8, 2))]),
+    }
+    expected = {
+        "forward": problem.X.reshape(300, -1) @ np.ones(math.prod(SHAPE)),
+        "adjoint": np.arange(300.0) @ problem.X.reshape(300, -1),
+        "project": np.einsum("nabc,ai,ck->nibk", problem.X, np.ones((6, 2)), np.ones((8, 2))),
+    }[pass_name]
+    result = calls[pass_name]()
+    np.testing.assert_allclose(np.reshape(result, expected.shape), expected, rtol=1e-12)
+    assert sorted(w for (w,) in submitted) == sorted(workers)  # each to the worker holding it
+    assert design.passes == 1
+
+
 def test_estimators_take_dask_arrays_and_predict_lazily():
     problem = _problem("logistic", n=1500)
     X = da.from_array(problem.X, chunks=(500, *SHAPE))
