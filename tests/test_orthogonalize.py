@@ -19,6 +19,7 @@ from lsr_arrayapi.linalg.orthogonalize import (
     ns_coefficient_table,
     polar_eig,
     polar_svd,
+    polar_two_columns,
     project_tangent,
     qr_orthonormal,
     randomized_polar,
@@ -99,6 +100,61 @@ def test_polar_svd_matches_scipy_and_is_nearest(A):
         np.testing.assert_allclose(polar, scipy_linalg.polar(A)[0], atol=1e-10)
     # nearest semi-orthogonal matrix: no farther from A than the QR factor
     assert np.linalg.norm(A - polar) <= np.linalg.norm(A - qr_orthonormal(A)) + 1e-12
+
+
+@st.composite
+def two_column_stacks(draw, max_log_cond=3.0, max_log_scale=150.0):
+    """``(A, cond)``: a stack of three full-rank (m, 2) matrices with condition ``cond``."""
+    m = draw(st.integers(2, 10))
+    cond = 10.0 ** draw(st.floats(0.0, max_log_cond))
+    scale = 10.0 ** draw(st.floats(-max_log_scale, max_log_scale))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    spectrum = scale * np.array([1.0, 1.0 / cond])
+    return np.stack([matrix_with_spectrum(rng, m, 2, spectrum) for _ in range(3)]), cond
+
+
+def _is_a_polar_factor(polar, A, tol):
+    """Orthonormal columns and ``polar^T A`` symmetric positive semidefinite (the polar's definition)."""
+    assert max(_semi_orthonormal_error(p) for p in polar) < tol
+    P = np.swapaxes(polar, -1, -2) @ (A / np.abs(A).max(axis=(-2, -1), keepdims=True).clip(1e-300))
+    np.testing.assert_allclose(P, np.swapaxes(P, -1, -2), atol=tol)
+    assert np.linalg.eigvalsh((P + np.swapaxes(P, -1, -2)) / 2).min() > -tol
+
+
+@pytest.mark.parametrize("backend_name", CPU_BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(case=st.data())
+def test_polar_two_columns_matches_polar_svd(backend_name, dtype, case):
+    A, cond = case.draw(two_column_stacks(max_log_scale=150.0 if dtype == "float64" else 15.0))
+    backend = load_backend(backend_name)
+    polar = backend.to_numpy(polar_two_columns(backend.asarray(A, dtype)))
+    assert polar.shape == A.shape and str(polar.dtype) == dtype
+    _is_a_polar_factor(polar.astype(np.float64), A, 10 * ORTH_TOL[dtype])
+    np.testing.assert_allclose(polar, polar_svd(A), atol=10 * ORTH_TOL[dtype] * cond)
+
+
+@pytest.mark.parametrize("backend_name", CPU_BACKENDS)
+@given(
+    m=st.integers(2, 8),
+    factor=st.sampled_from([0.0, -1.0, 1e-8, 3.0]),
+    zero_first=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_polar_two_columns_on_rank_deficient_input(backend_name, m, factor, zero_first, seed):
+    # rank <= 1: the polar factor is not unique, but what comes back must be one of them
+    a = np.random.default_rng(seed).standard_normal(m)
+    A = np.stack([np.zeros(m), a] if zero_first else [a, factor * a], axis=-1)
+    A = np.stack([A, np.zeros((m, 2))])  # the all-zero matrix too
+    backend = load_backend(backend_name)
+    polar = backend.to_numpy(polar_two_columns(backend.asarray(A, "float64")))
+    assert np.isfinite(polar).all()
+    _is_a_polar_factor(polar, A, 1e-12)
+
+
+def test_polar_two_columns_rejects_other_shapes():
+    for shape in [(4, 3), (1, 2), (5, 1)]:
+        with pytest.raises(ValueError, match=r"\(m, 2\) matrices"):
+            polar_two_columns(np.ones(shape))
 
 
 @given(A=full_rank_matrices(), eps=st.sampled_from([1e-6, 1e-4, 1e-2]))

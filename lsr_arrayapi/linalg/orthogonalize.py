@@ -6,6 +6,7 @@ inputs are both accepted.
 
 * :func:`qr_orthonormal` -- thin QR factor with ``diag(R) >= 0`` (a retraction).
 * :func:`polar_svd` -- the exact polar factor ``U V^T``.
+* :func:`polar_two_columns` -- the same for a stack of ``(m, 2)`` matrices, in closed form.
 * :func:`polar_eig` -- the regularized polar ``M (M^T M + eps I)^{-1/2}`` of LSRTR-M's code.
 * :func:`newton_schulz` -- odd-polynomial iteration (Muon, Polar Express, classic NS).
 * :func:`randomized_polar` -- sketch the range, then the polar of a small matrix.
@@ -101,6 +102,51 @@ def polar_svd(matrix: Any) -> Any:
     xp = array_namespace(matrix)
     u, _, vh = xp.linalg.svd(matrix, full_matrices=False)
     return xp.matmul(u, vh)
+
+
+def polar_two_columns(matrix: Any) -> Any:
+    """Exact polar factor of a stack of tall ``(..., m, 2)`` matrices, in closed form.
+
+    A thin QR by Gram-Schmidt with one reorthogonalization, ``M = Q R``, then the
+    polar factor of the 2 x 2 ``R = [[n_1, c], [0, n_2]]``: with ``det R >= 0``
+    it is ``(R + cof R) / (sigma_1 + sigma_2)``, the rotation by
+    ``atan2(c, n_1 + n_2)``.  No step squares the condition number, and every
+    operation is elementwise over the stack, so thousands of tiny matrices cost
+    a few array operations instead of one LAPACK call each.  Where M is rank
+    deficient its polar factor is not unique; a missing direction of Q is
+    completed by a coordinate vector, which gives one of the valid factors.
+    """
+    xp = array_namespace(matrix)
+    if matrix.shape[-1] != 2 or matrix.shape[-2] < 2:
+        raise ValueError(f"expected a stack of tall (m, 2) matrices, got shape {matrix.shape}")
+    scale = xp.max(xp.abs(matrix), axis=(-2, -1), keepdims=True)
+    # (..., 2, m), scaled so that no square overflows
+    columns = xp.matrix_transpose(matrix / _nonzero(xp, scale))
+    a, b = columns[..., 0, :], columns[..., 1, :]
+    n1 = xp.linalg.vector_norm(a, axis=-1)
+    e = xp.eye(2, matrix.shape[-2], dtype=matrix.dtype, device=device(matrix))  # e_0, e_1
+    q1 = xp.where((n1 > 0)[..., None], a / _nonzero(xp, n1)[..., None], e[0, :])
+    c = xp.sum(q1 * b, axis=-1)
+    w = b - c[..., None] * q1
+    c2 = xp.sum(q1 * w, axis=-1)  # reorthogonalize: Gram-Schmidt twice is enough
+    w, c = w - c2[..., None] * q1, c + c2
+    n2 = xp.linalg.vector_norm(w, axis=-1)
+    # fallback for q2: e_0 or e_1, whichever is less aligned with q1 (|<q1, e>| <= 1/sqrt 2),
+    # made orthogonal to q1
+    spare = xp.where((xp.abs(q1[..., 0]) <= xp.abs(q1[..., 1]))[..., None], e[0, :], e[1, :])
+    spare = spare - xp.sum(q1 * spare, axis=-1)[..., None] * q1
+    spare = spare / xp.linalg.vector_norm(spare, axis=-1)[..., None]
+    q2 = xp.where((n2 > 0)[..., None], w / _nonzero(xp, n2)[..., None], spare)
+    diagonal = n1 + n2
+    hypot = xp.sqrt(diagonal * diagonal + c * c)
+    cos = xp.where(hypot > 0, diagonal / _nonzero(xp, hypot), xp.ones_like(hypot))[..., None]
+    sin = (c / _nonzero(xp, hypot))[..., None]
+    return xp.stack([cos * q1 - sin * q2, sin * q1 + cos * q2], axis=-1)
+
+
+def _nonzero(xp: Any, values: Any) -> Any:
+    """``values`` with zeros replaced by ones (a divisor whose zero entries are masked later)."""
+    return xp.where(values > 0, values, xp.ones_like(values))
 
 
 def polar_eig(matrix: Any, *, eps: float = 1e-4) -> Any:
