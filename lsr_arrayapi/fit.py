@@ -168,14 +168,15 @@ def fit_lsr(
     check_magnitudes(design, y, xp=xp, linear_in_y=getattr(family_obj, "linear_in_y", True))
     linear = int(fit_intercept) + (0 if checked.covariates is None else checked.covariates.shape[1])
     linear *= int(getattr(design, "outputs", 1))  # one intercept and gamma column per predictor
+    objective = Objective(family_obj, y, weights, alpha)
     _warn_if_underdetermined(
-        design.n_samples, sample_shape, ranks, int(separation_rank), alpha, int(linear)
-    )
+        objective.samples, sample_shape, ranks, int(separation_rank), alpha, int(linear),
+        weighted=weights is not None,
+    )  # fmt: skip
     rng = host_rng(random_state)
     rule_obj = make_rule("qr" if rule is None else rule, rule_options, rng)
 
     started = time.perf_counter()
-    objective = Objective(family_obj, y, weights, alpha)
     S = int(separation_rank)
 
     stop = _StopRequest(callback)
@@ -258,9 +259,11 @@ def _warn_if_underdetermined(
     S: int,
     alpha: float,
     linear: int = 0,
+    weighted: bool = False,
 ) -> None:
     """Warn when the unpenalized model has at least as many parameters as samples
-    (``linear``: the intercept and covariate coefficients beside B's).
+    (``linear``: the intercept and covariate coefficients beside B's; with
+    ``weighted``, ``n_samples`` counts the samples of positive weight).
 
     Then the maximum-likelihood fit interpolates the data or is not unique.
     Above that the maximum-likelihood fit is a sound estimate (at n = 300 for
@@ -270,7 +273,8 @@ def _warn_if_underdetermined(
     dimension = model_dimension(sample_shape, ranks, S) + linear
     if alpha == 0 and n_samples <= dimension:
         warnings.warn(
-            f"{n_samples} samples for a model of dimension {dimension}: the unpenalized "
+            f"{n_samples} samples{' of positive weight' if weighted else ''} for a model of "
+            f"dimension {dimension}: the unpenalized "
             "maximum-likelihood fit interpolates the data or is not unique; use smaller "
             "ranks or separation_rank, or a ridge penalty alpha > 0 chosen by cross-validation",
             UserWarning,

@@ -26,6 +26,19 @@ class Objective:
         self.alpha = float(alpha)
         self.xp = array_namespace(y)
         self.n = int(y.shape[0])
+        self._samples: int | None = None
+
+    @property
+    def samples(self) -> int:
+        """How many samples count: all n, or those of positive weight (a zero weight
+        drops its sample from the likelihood, so it is no information)."""
+        if self._samples is None:
+            if self.weights is None:
+                self._samples = self.n
+            else:
+                positive = self.xp.astype(self.weights > 0, self.weights.dtype)
+                self._samples = int(float(self.xp.sum(positive)))
+        return self._samples
 
     def data_loss(self, eta: Any) -> Any:
         if self.weights is None:

@@ -122,3 +122,15 @@ def test_the_small_n_start_reaches_the_oracle_where_the_screens_are_stuck():
             problem.X, problem.y, ranks=2, separation_rank=2, init=warm, max_iter=3000, tol=1e-10
         )
     assert cold.history["loss"][-1] <= oracle.history["loss"][-1] * (1 + 1e-6)
+
+
+def test_zero_weight_samples_do_not_count_as_samples():
+    """Weights 1 on 200 samples and 0 on the rest: the checks see the 200, as for X[:200]."""
+    problem = make_lsr_problem(600, random_state=1000)
+    weights = np.where(np.arange(600) < 200, 1.0, 0.0)
+    with pytest.warns(StartWarning, match="200 samples leave too few"):
+        fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, random_state=0, max_iter=30,
+                sample_weight=weights)  # fmt: skip
+    with pytest.warns(UserWarning, match="160 samples of positive weight for a model of dim"):
+        fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, init="spectral", max_iter=5,
+                sample_weight=np.where(np.arange(600) < 160, 2.0, 0.0))  # fmt: skip

@@ -161,7 +161,7 @@ class Lift:
             return lack_of_fit(
                 _loss(fit),
                 tucker_loss,
-                n=design.n_samples,
+                n=objective.samples,
                 shape=design.sample_shape,
                 ranks=ranks,
                 S=S,
@@ -174,8 +174,8 @@ class Lift:
             wider = self.lift_start(problem, extra_rank=1)
             fit = _best([fit, run(wider)])[0]  # stable: the first fit wins a tie
         losses = [_loss(f) for f in fits]
-        if uncheckable(design.n_samples, shape, ranks, S) and not objective.alpha:
-            warn_uncheckable(design.n_samples, shape, ranks, S)
+        if uncheckable(objective.samples, shape, ranks, S) and not objective.alpha:
+            warn_uncheckable(objective.samples, shape, ranks, S)
         elif far_from_tucker(statistic(fit)):
             warn_if_far_from_tucker(statistic(fit))
         elif len(losses) > 1 and losses[1] - losses[0] > self.agreement_rtol * abs(losses[0]):
@@ -187,7 +187,7 @@ class Lift:
         """Whether n is below ``small_n`` samples per Tucker-stage parameter (S >= 2)."""
         shape = problem.design.sample_shape
         dimension = tucker_dimension(shape, problem.ranks, problem.S)
-        return problem.S >= 2 and problem.design.n_samples < self.small_n * dimension
+        return problem.S >= 2 and problem.objective.samples < self.small_n * dimension
 
     def needs_second_candidate(self, problem: StartProblem) -> bool:
         """Whether the Tucker stage fits a second, independent candidate (S >= 2).
