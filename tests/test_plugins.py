@@ -115,6 +115,26 @@ def test_class_without_name_is_rejected():
         register_plugin(_plugin([Nameless]))
 
 
+def test_a_hook_returning_an_instance_is_rejected_and_leaves_the_registry_as_it_was():
+    with pytest.raises(TypeError, match=r"returned the instance .*; return the class \(ScaledQR\)"):
+        register_plugin(_plugin([ScaledQR()]))
+    assert "scaled_qr" not in lsr_arrayapi.available_rules()
+    plugin = _plugin([ScaledQR])  # the class itself registers
+    register_plugin(plugin)
+    unregister_plugin(plugin)
+
+
+def test_unregister_and_register_errors_name_the_mistake():
+    with pytest.raises(TypeError, match="needs the plugin or its name"):
+        unregister_plugin()
+    with pytest.raises(ValueError, match="no plugin named 'nope' is registered"):
+        unregister_plugin(name="nope")
+    with pytest.raises(ValueError, match="no plugin .* is registered"):
+        unregister_plugin(_plugin([ScaledQR]))
+    with pytest.raises(TypeError, match="needs a module or an object"):
+        register_plugin(None)
+
+
 def test_rule_receives_the_fits_generator_when_it_accepts_random_state(registered):
     seen = []
 

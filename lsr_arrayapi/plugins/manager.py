@@ -100,6 +100,8 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
 def _register_checked(manager: pluggy.PluginManager, plugin: Any, name: str | None) -> str:
     """Register ``plugin`` and rebuild the name tables; undo and raise if anything is wrong."""
     label = repr(name) if name else repr(plugin)
+    if plugin is None:
+        raise TypeError("register_plugin needs a module or an object with @hookimpl functions")
     if inspect.isclass(plugin):
         raise TypeError(
             f"plugin {label} is the class {plugin.__name__}; register an instance "
@@ -157,6 +159,11 @@ def _classes(impl: Any, kind: str) -> list[type]:
             f"({type(exc).__name__}: {exc})"
         ) from exc
     for cls in classes:
+        if not inspect.isclass(cls):
+            raise TypeError(
+                f"plugin {impl.plugin_name!r}: {_HOOKS[kind]}() returned the instance {cls!r}; "
+                f"return the class ({type(cls).__name__}), which the library instantiates"
+            )
         name = getattr(cls, "name", None)
         if not isinstance(name, str) or not name:
             raise TypeError(f"{_SINGULAR[kind]} class {cls!r} has no string attribute 'name'")
@@ -192,9 +199,16 @@ def register_plugin(plugin: Any, name: str | None = None) -> str:
 
 
 def unregister_plugin(plugin: Any = None, name: str | None = None) -> None:
-    """Undo :func:`register_plugin` (by object or name)."""
+    """Undo :func:`register_plugin` (by object or name); raises for one not registered."""
+    if plugin is None and name is None:
+        raise TypeError("unregister_plugin needs the plugin or its name")
     with _lock:
-        get_plugin_manager().unregister(plugin=plugin, name=name)
+        manager = get_plugin_manager()
+        known = manager.get_plugin(name) if plugin is None else plugin
+        if known is None or not manager.is_registered(known):
+            what = f"named {name!r}" if plugin is None else repr(plugin)
+            raise ValueError(f"no plugin {what} is registered")
+        manager.unregister(plugin=plugin, name=name)
         _tables.clear()
 
 
