@@ -228,6 +228,10 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "callback": [NONE, _Callback()],
     "verbose": [BOOLEAN, Interval(numbers.Integral, 0)],
     "chunk_rows": [NONE, Interval(numbers.Integral, 1)],
+    # the synthetic-data generators
+    "n_samples": [Interval(numbers.Integral, 1)],
+    "sample_shape": [IntSequence(1)],
+    "noise": [Interval(numbers.Real, 0)],
 }
 
 _short_repr = reprlib.Repr()

@@ -129,7 +129,7 @@ def test_unregister_and_register_errors_name_the_mistake():
         unregister_plugin()
     with pytest.raises(ValueError, match="no plugin named 'nope' is registered"):
         unregister_plugin(name="nope")
-    with pytest.raises(ValueError, match="no plugin .* is registered"):
+    with pytest.raises(ValueError, match=r"no plugin .* is registered"):
         unregister_plugin(_plugin([ScaledQR]))
     with pytest.raises(TypeError, match="needs a module or an object"):
         register_plugin(None)

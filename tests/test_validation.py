@@ -134,3 +134,31 @@ def test_synthetic_problems_check_ranks_as_fit_does():
         make_lsr_problem(30, sample_shape=(4, 5), ranks=7)
     with pytest.raises(InvalidParameterError, match="separation_rank=2 is too large"):
         make_lsr_problem(30, sample_shape=(4, 5), ranks=2, separation_rank=2)
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"n_samples": 0}, r"'n_samples' must be an int in \[1, inf\); got 0"),
+        ({"n_samples": 10.5}, r"'n_samples' must be an int"),
+        ({"noise": -1.0}, r"'noise' must be a finite number in \[0, inf\)"),
+        ({"noise": float("nan")}, r"'noise' must be a finite number"),
+        ({"sample_shape": "ab"}, r"'sample_shape' must be a sequence of ints"),
+        ({"sample_shape": (5,)}, r"sample_shape must have at least 2 modes"),
+        ({"dtype": np.float16}, r"dtype must be float32 or float64"),
+        ({"family": "multinomial", "separation_rank": 1}, r"use make_multiclass_problem"),
+    ],
+)
+def test_synthetic_problems_check_their_arguments(arguments, message):
+    from lsr_arrayapi.exceptions import InvalidParameterError
+
+    arguments = {
+        "n_samples": 30,
+        "sample_shape": (4, 5),
+        "ranks": 2,
+        "separation_rank": 1,
+    } | arguments
+    if "sample_shape" in arguments and len(arguments["sample_shape"]) != 2:
+        arguments.pop("ranks")
+    with pytest.raises(InvalidParameterError, match=message):
+        make_lsr_problem(arguments.pop("n_samples"), **arguments)

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi._backends import RandomState, host_rng
-from lsr_arrayapi.parameters import check_sizes
+from lsr_arrayapi.exceptions import InvalidParameterError
+from lsr_arrayapi.parameters import check_parameters, check_sizes
 from lsr_arrayapi.plugins.instances import make_family
 
 #: The paper's synthetic shape: m = (10, 15, 20), r = (2, 2, 2), S = 2.
@@ -82,12 +83,20 @@ def make_lsr_problem(
     (default float64) and ``device`` place the arrays.  ``ranks`` (an int: the same
     in every mode) and ``separation_rank`` are checked as ``fit_lsr`` checks them.
     """
+    n_samples, sample_shape = _checked_draw(
+        "make_lsr_problem", n_samples, sample_shape, random_state, noise=noise
+    )
+    family_obj = make_family(family)
+    if hasattr(family_obj, "outputs"):  # several linear predictors per sample
+        raise InvalidParameterError(
+            f"make_lsr_problem draws one linear predictor per sample; for the "
+            f"{family_obj.name!r} family use make_multiclass_problem"
+        )
     rng = host_rng(random_state)
-    ranks, separation_rank = check_sizes(ranks, tuple(sample_shape), separation_rank)
+    ranks, separation_rank = check_sizes(ranks, sample_shape, separation_rank)
     core, factors, coef = true_lsr(sample_shape, ranks, separation_rank, rng)
     X = rng.standard_normal((n_samples, *sample_shape))
     eta = X.reshape(n_samples, -1) @ coef.reshape(-1)
-    family_obj = make_family(family)
     try:
         y = np.asarray(family_obj.sample(eta, rng, noise), dtype=float)
     except (NotImplementedError, AttributeError):
@@ -120,8 +129,11 @@ def make_multiclass_problem(
     """
     if not (isinstance(n_classes, int) and n_classes >= 3):
         raise ValueError(f"n_classes must be an int >= 3, got {n_classes!r}")
+    n_samples, sample_shape = _checked_draw(
+        "make_multiclass_problem", n_samples, sample_shape, random_state
+    )
     rng = host_rng(random_state)
-    ranks, separation_rank = check_sizes(ranks, tuple(sample_shape), separation_rank)
+    ranks, separation_rank = check_sizes(ranks, sample_shape, separation_rank)
     m = n_classes - 1
     core, factors, coef = true_lsr((m, *sample_shape), (m, *ranks), separation_rank, rng)
     core, coef = scale * core, scale * coef
@@ -129,6 +141,22 @@ def make_multiclass_problem(
     eta = X.reshape(n_samples, -1) @ coef.reshape(m, -1).T
     y = np.asarray(make_family("multinomial").sample(eta, rng, 0.0), dtype=float)
     return _placed(X, y, coef, core, factors, "multinomial", xp=xp, dtype=dtype, device=device)
+
+
+def _checked_draw(
+    caller: str, n_samples: Any, sample_shape: Any, random_state: Any, **extra: Any
+) -> tuple[int, tuple[int, ...]]:
+    """``(n_samples, sample_shape)`` as ints, checked (and ``extra`` parameters with them);
+    a tensor sample needs K >= 2 modes."""
+    checked = check_parameters(
+        caller, n_samples=n_samples, sample_shape=sample_shape, random_state=random_state, **extra
+    )
+    shape = checked["sample_shape"]
+    if len(shape) < 2:
+        raise InvalidParameterError(
+            f"{caller}: sample_shape must have at least 2 modes (d_1, ..., d_K), got {shape}"
+        )
+    return checked["n_samples"], shape
 
 
 def _placed(
@@ -147,6 +175,10 @@ def _placed(
     if xp is None:
         import array_api_compat.numpy as xp
     dtype = xp.float64 if dtype is None else dtype
+    if dtype not in (xp.float32, xp.float64):
+        raise InvalidParameterError(
+            f"dtype must be float32 or float64 (what fits use), got {dtype}"
+        )
 
     def put(a: np.ndarray) -> Any:
         return xp.asarray(a, dtype=dtype, device=device)

@@ -204,7 +204,7 @@ def unregister_plugin(plugin: Any = None, name: str | None = None) -> None:
         raise TypeError("unregister_plugin needs the plugin or its name")
     with _lock:
         manager = get_plugin_manager()
-        known = manager.get_plugin(name) if plugin is None else plugin
+        known = plugin if plugin is not None else manager.get_plugin(str(name))
         if known is None or not manager.is_registered(known):
             what = f"named {name!r}" if plugin is None else repr(plugin)
             raise ValueError(f"no plugin {what} is registered")
