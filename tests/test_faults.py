@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import importlib.metadata
+import importlib.util
 import math
 import sys
 import threading
@@ -185,9 +186,31 @@ def test_non_finite_options_starts_and_rule_steps_are_caught():
         def step(self, W, grad, state, lr):
             return W - lr * grad, state  # no retraction, yet declares orthonormal = True
 
-    for rule, match in [(NaNRule(), "non-finite"), (NotOrthonormal(), r"W\^T W - I")]:
+    class HostRule(_QR):
+        name = "host_rule"
+
+        def step(self, W, grad, state, lr):
+            return np.asarray(super().step(W, grad, state, lr)[0]), state
+
+    class Float32Rule(_QR):
+        name = "float32_rule"
+
+        def step(self, W, grad, state, lr):
+            return super().step(W, grad, state, lr)[0].astype(np.float32), state
+
+    cases = [
+        (NaNRule(), X, "non-finite"),
+        (NotOrthonormal(), X, r"W\^T W - I"),
+        (Float32Rule(), X, "returned W of dtype float32 for a factor of dtype float64"),
+    ]
+    if importlib.util.find_spec("torch") is not None:  # a host array for a torch factor
+        import torch
+
+        message = "returned a numpy.ndarray for a torch.Tensor factor"
+        cases.append((HostRule(), torch.asarray(X), message))
+    for rule, data, match in cases:
         with pytest.raises(PluginError, match=f"update rule '{rule.name}' .*{match}"):
-            fit_lsr(X, Y, ranks=2, rule=rule, init="random", random_state=0)
+            fit_lsr(data, Y, ranks=2, rule=rule, init="random", random_state=0)
     assert fit_lsr(X, Y, ranks=2, rule=_QR(), max_iter=3, init="random").n_iter == 3
 
 

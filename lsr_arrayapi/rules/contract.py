@@ -12,7 +12,7 @@ spreading NaN or a wrong model through the fit.  The check costs one small
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from lsr_arrayapi._namespace import array_namespace, device
 from lsr_arrayapi.exceptions import NumericalError, PluginError
@@ -56,7 +56,12 @@ class CheckedRule:
         shape = getattr(new, "shape", None)
         if shape is None or tuple(shape) != tuple(W.shape):
             self._fail(f"returned W of shape {shape} for a factor of shape {tuple(W.shape)}")
-        xp = array_namespace(W)
+        try:
+            xp = array_namespace(W, new)
+        except TypeError:
+            self._fail(f"returned a {_kind(new)} for a {_kind(W)} factor")
+        if new.dtype != W.dtype:
+            self._fail(f"returned W of dtype {new.dtype} for a factor of dtype {W.dtype}")
         if not bool(xp.all(xp.isfinite(new))):
             if not (bool(xp.all(xp.isfinite(W))) and bool(xp.all(xp.isfinite(grad)))):
                 raise NumericalError(
@@ -73,5 +78,10 @@ class CheckedRule:
                 )
         return result
 
-    def _fail(self, problem: str) -> None:
+    def _fail(self, problem: str) -> NoReturn:
         raise PluginError(f"update rule {self.name!r} broke the rule protocol: its step {problem}")
+
+
+def _kind(array: Any) -> str:
+    """``module.Type`` of an array, for messages (``numpy.ndarray``, ``torch.Tensor``)."""
+    return f"{type(array).__module__.split('.')[0]}.{type(array).__name__}"
