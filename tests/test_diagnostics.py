@@ -134,3 +134,22 @@ def test_zero_weight_samples_do_not_count_as_samples():
     with pytest.warns(UserWarning, match="160 samples of positive weight for a model of dim"):
         fit_lsr(problem.X, problem.y, ranks=2, separation_rank=2, init="spectral", max_iter=5,
                 sample_weight=np.where(np.arange(600) < 160, 2.0, 0.0))  # fmt: skip
+
+
+def test_a_zero_fit_warns_only_where_the_gradient_there_is_above_rounding():
+    problem = make_lsr_problem(300, sample_shape=(6, 7, 8), random_state=0)
+    X, y = problem.X, problem.y
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = fit_lsr(X, y, ranks=2, max_iter=1)
+    zero = {"core": np.zeros_like(np.asarray(start.core)), "factors": start.factors}
+    with pytest.warns(ConvergenceWarning, match="ended at B = 0 although the loss decreases"):
+        assert not fit_lsr(X, y, ranks=2, init=zero, max_iter=0).converged
+    # B = 0 is the optimum: identical samples (the intercept fits the mean), or a ridge
+    # penalty so strong that the penalized optimum rounds to 0
+    for data, options in [(np.repeat(X[:1], 300, axis=0), {"fit_intercept": True}),
+                          (X, {"alpha": 1e300})]:  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            fit = fit_lsr(data, y, ranks=2, **options)
+        assert fit.converged and float(np.linalg.norm(np.asarray(fit.coef))) == 0.0

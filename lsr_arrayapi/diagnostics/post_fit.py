@@ -23,6 +23,8 @@ from typing import Any
 
 from sklearn.exceptions import ConvergenceWarning
 
+from lsr_arrayapi.solvers.state import data_scale
+
 __all__ = ["CANCELLATION", "check_fit"]
 
 #: Warn when ``||B||_F / (sqrt(S) ||G||_F)`` falls below this: about 1 when the terms
@@ -99,8 +101,9 @@ def _check_zero_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -
     xp = objective.xp
     # B = 0: eta is the linear part alone (the intercept, and the covariates' term)
     eta = xp.zeros_like(objective.y) + fit.intercept if fit.eta is None else fit.eta
-    gradient = design.adjoint(objective.sample_gradient(eta))
-    if bool(xp.any(gradient != 0)):
+    weights = objective.sample_gradient(eta)
+    gradient = design.adjoint(weights)
+    if not _stationary_to_rounding(gradient, weights, design, objective):
         fit.converged = False
         warnings.warn(
             "the fit ended at B = 0 although the loss decreases away from it; rescale X and "
@@ -108,3 +111,19 @@ def _check_zero_fit(fit: Any, design: Any, objective: Any, *, stacklevel: int) -
             ConvergenceWarning,
             stacklevel=stacklevel,
         )
+
+
+def _stationary_to_rounding(gradient: Any, weights: Any, design: Any, objective: Any) -> bool:
+    """Whether B = 0 is stationary to rounding: ``||sum_i r_i X_i||`` is within the rounding
+    error of that sum (``n eps sum_i |r_i| ||X_i||``, the worst case; identical samples
+    whose residuals cancel end there), or the ridge penalty outweighs the data's
+    curvature (``c s``, as in the first step size) by ``1 / eps``, so that the penalized
+    optimum rounds to 0 (``alpha = 1e300``)."""
+    xp = objective.xp
+    eps = float(xp.finfo(gradient.dtype).eps)
+    curvature = getattr(objective.family, "curvature_bound", None) or 1.0
+    if objective.alpha * eps >= curvature * data_scale(design, objective):
+        return True
+    size = float(xp.linalg.vector_norm(xp.reshape(gradient, (-1,))))
+    bound = float(xp.sum(xp.abs(weights) * xp.sqrt(design.squared_norms())))
+    return size <= design.n_samples * eps * bound
