@@ -495,3 +495,16 @@ def test_file_errors_name_the_file(tmp_path):
             open_npy(tmp_path / name)
     assert open_npy(tmp_path / "a.npy").shape == X.shape
     assert math.isfinite(float(open_npy(tmp_path / "a.npy").sum().compute()))
+
+
+def test_a_poisson_fit_to_large_counts_raises_no_numpy_warnings():
+    """Trial steps overshoot to means above the float range: rejected, and silently."""
+    from lsr_arrayapi.data.datasets import make_lsr_problem
+
+    problem = make_lsr_problem(
+        500, sample_shape=(6, 7, 8), family="poisson", separation_rank=1, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = LSRPoissonRegressor(ranks=2, random_state=0).fit(problem.X, problem.y * 1000)
+    assert model.converged_

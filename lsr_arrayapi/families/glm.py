@@ -11,7 +11,8 @@ solves an ALS block exactly: the automatic schedule picks ALS only then), and
 logistic and Poisson give ``saturated(eta, y)`` (the samples whose observed
 response has fitted probability 1 to machine precision: the sign of
 separation, :mod:`lsr_arrayapi.diagnostics.post_fit`).  All
-forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float32.
+forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float32
+(the Poisson mean is inf, without a warning, above :func:`exp_limit`).
 """
 
 from __future__ import annotations
@@ -120,12 +121,14 @@ class Poisson(FamilyBase):
             raise ValueError("poisson family needs integer counts; y has non-integer values")
 
     def pointwise_loss(self, eta: Any, y: Any) -> Any:
-        xp = array_namespace(eta, y)
-        return xp.exp(eta) - y * eta
+        return self.mean(eta) - y * eta
 
     def mean(self, eta: Any) -> Any:
+        """``exp(eta)``, and inf (without an overflow warning) above :func:`exp_limit`:
+        trial steps of the line searches go there and are rejected for it."""
         xp = array_namespace(eta)
-        return xp.exp(eta)
+        limit = exp_limit(xp, eta.dtype)
+        return xp.where(eta > limit, math.inf, xp.exp(xp.minimum(eta, limit)))
 
     def curvature(self, eta: Any) -> Any:
         return self.mean(eta)
@@ -312,6 +315,12 @@ class Multinomial(FamilyBase):
 
 
 BUILTIN_FAMILIES = (Gaussian, Logistic, Poisson, Gamma, Multinomial)
+
+
+def exp_limit(xp: Any, dtype: Any) -> float:
+    """The largest eta whose ``exp`` counts as finite: ``log(max float) - 1`` (708.8 in
+    float64, 87.7 in float32), a mean below the largest float by a factor e."""
+    return math.log(float(xp.finfo(dtype).max)) - 1.0
 
 
 def gamma_profile_log_likelihood(half_deviance: float) -> float:
