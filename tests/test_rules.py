@@ -108,11 +108,19 @@ def test_muon_update_norm_is_bounded_by_its_step():
         ("randomized_polar", {"rank": 0}, "rank must be >= 1"),
         ("randomized_polar", {"oversample": -2}, "oversample must be >= 0"),
         ("qr", {"momentum": 0.5}, r"unknown option\(s\) \['momentum'\]"),
+        ("qr", {"tangent": "no"}, "tangent must be True or False, got 'no'"),
+        ("qr", {"sign_fix": 5}, "sign_fix must be True or False, got 5"),
+        ("muon", {"nesterov": 1}, "nesterov must be True or False"),
+        ("randomized_polar", {"tangent": "x"}, "tangent must be True or False"),
     ],
 )
 def test_rule_option_errors(rule_name, options, message):
     with pytest.raises(ValueError, match=message):
         make_rule(rule_name, options, np.random.default_rng(0))
+
+
+def test_numpy_booleans_are_flags():
+    make_rule("qr", {"tangent": np.bool_(False), "sign_fix": np.True_}, np.random.default_rng(0))
 
 
 def test_oversampled_sketch_larger_than_the_factor_raises_before_fitting():

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from lsr_arrayapi._namespace import array_namespace
 from lsr_arrayapi.linalg.orthogonalize import project_tangent
 from lsr_arrayapi.plugins.manager import available_retractions, get_retraction_class
-from lsr_arrayapi.rules.base import UpdateRule
+from lsr_arrayapi.rules.base import UpdateRule, check_flags
 
 
 def check_nonnegative(**values: float) -> None:
@@ -50,6 +50,7 @@ class MomentumOrthogonalizedRule(UpdateRule):
         tangent: bool,
     ) -> None:
         check_nonnegative(momentum=momentum, weight_decay=weight_decay)
+        check_flags(nesterov=nesterov, tangent=tangent)
         if momentum >= 1:
             raise ValueError(f"momentum must be < 1, got {momentum!r}")
         if lr is not None:

@@ -36,3 +36,10 @@ class UpdateRule(Protocol):
         Returns ``(new W, new state)``; ``state`` itself is left unchanged.
         """
         ...
+
+
+def check_flags(**values: Any) -> None:
+    """Raise unless every value is a bool (``numpy.bool_`` too): ``"no"`` or 5 is no flag."""
+    for key, value in values.items():
+        if type(value).__name__ not in ("bool", "bool_"):  # Python's, NumPy's
+            raise ValueError(f"{key} must be True or False, got {value!r}")

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from lsr_arrayapi.linalg.orthogonalize import project_tangent
 from lsr_arrayapi.linalg.retractions import PolarRetraction, QRRetraction
-from lsr_arrayapi.rules.base import UpdateRule
+from lsr_arrayapi.rules.base import UpdateRule, check_flags
 
 
 class QRRule(UpdateRule):
@@ -24,6 +24,7 @@ class QRRule(UpdateRule):
     orthonormal: ClassVar[bool] = True
 
     def __init__(self, *, sign_fix: bool = True, tangent: bool = True) -> None:
+        check_flags(sign_fix=sign_fix, tangent=tangent)
         self.sign_fix = bool(sign_fix)
         self.tangent = bool(tangent)
         self.retraction = QRRetraction(sign_fix=self.sign_fix)
