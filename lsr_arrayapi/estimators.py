@@ -668,7 +668,8 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
     """Tensor logistic regression with LSR coefficients: binary, or multinomial for C >= 3.
 
     Any labels work (numbers, booleans, strings); ``classes_`` holds them
-    sorted.  Two classes: logistic, ``coef_`` of shape d and
+    sorted.  A float y with non-integer values, more than half of them
+    distinct, is a continuous target and an error.  Two classes: logistic, ``coef_`` of shape d and
     ``predict_proba[:, 1]`` the probability of ``classes_[1]``.  C >= 3
     classes: the multinomial (softmax) family with ``classes_[0]`` as the
     reference; ``coef_`` ``(C - 1, d_1, ..., d_K)`` holds the log-odds

@@ -252,3 +252,11 @@ def test_numbers_for_a_classifier_fitted_on_strings_are_unseen_labels():
     model = LSRClassifier(ranks=1, max_iter=20).fit(p.X, np.array(list("abcd"))[codes])
     with pytest.raises(ValueError, match=r"labels not seen in fit: \[0, 1, 2, 3\]"):
         model.score(p.X, codes)
+
+
+def test_a_continuous_target_is_not_taken_for_class_labels():
+    p = problem(n=100)
+    y = np.random.default_rng(0).standard_normal(100)
+    with pytest.raises(ValueError, match="y looks continuous \\(100 distinct non-integer values"):
+        LSRClassifier(ranks=1).fit(p.X, y)
+    LSRClassifier(ranks=1, max_iter=5).fit(p.X, np.round(np.abs(y)))  # integral floats are labels

@@ -66,7 +66,11 @@ def encode_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[A
             f"y has labels not seen in fit: {sorted(set(to_host(labels).tolist()))[:10]} "
             f"(the model was fitted on {to_host(classes).tolist()[:10]})"
         )
-    classes = _classes(labels, xp) if classes is None else follow(classes, like, xp=xp)
+    if classes is None:
+        classes = _classes(labels, xp)
+        _check_discrete(labels, classes, xp)
+    else:
+        classes = follow(classes, like, xp=xp)
     if labels.dtype != classes.dtype:  # compare in one dtype (the standard mixes no kinds)
         labels, classes = xp.astype(labels, xp.float64), xp.astype(classes, xp.float64)
     if classes.shape[0] == 2:  # no search: two comparisons
@@ -106,3 +110,16 @@ def _too_few(labels: Any) -> None:
     raise ValueError(
         f"LSRClassifier needs at least two classes; y has {len(found)} class(es): {found[:10]}"
     )
+
+
+def _check_discrete(labels: Any, classes: Any, xp: Any) -> None:
+    """Raise for a continuous target: non-integer float labels, more than half of them
+    distinct (float labels such as 0 and 2.5 are classes; 100 values in 100 samples
+    are a regression target, where each class would hold about one sample)."""
+    n, count = int(labels.shape[0]), int(classes.shape[0])
+    floating = xp.isdtype(labels.dtype, "real floating")
+    if floating and 2 * count > n and not bool(xp.all(labels == xp.round(labels))):
+        raise ValueError(
+            f"y looks continuous ({count} distinct non-integer values in {n} samples): a "
+            "classifier needs discrete class labels; use LSRRegressor for a continuous target"
+        )
