@@ -130,11 +130,14 @@ def test_the_lift_refines_one_of_two_splits_of_the_same_tensor():
 )
 def test_a_second_tucker_candidate_where_no_statistic_can_check_the_start(n, shape, ranks, second):
     from lsr_arrayapi.data.design import InMemoryDesign
+    from lsr_arrayapi.families import Gaussian
+    from lsr_arrayapi.objective import Objective
     from lsr_arrayapi.starts.base import StartProblem
     from lsr_arrayapi.starts.lift import Lift
 
+    objective = Objective(Gaussian(), np.zeros(n), None, 0.0)  # n counts: no sample weights
     problem = StartProblem(
-        design=InMemoryDesign(np.zeros((n, *shape))), objective=None, ranks=ranks, S=2,
+        design=InMemoryDesign(np.zeros((n, *shape))), objective=objective, ranks=ranks, S=2,
         rng=host_rng(0), fit_intercept=True, n_init=2, covariates=None,
     )  # fmt: skip
     assert Lift().needs_second_candidate(problem) is second
