@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from lsr_arrayapi.parameters import BOOLEAN
+
 
 @runtime_checkable
 class UpdateRule(Protocol):
@@ -41,5 +43,5 @@ class UpdateRule(Protocol):
 def check_flags(**values: Any) -> None:
     """Raise unless every value is a bool (``numpy.bool_`` too): ``"no"`` or 5 is no flag."""
     for key, value in values.items():
-        if type(value).__name__ not in ("bool", "bool_"):  # Python's, NumPy's
+        if not BOOLEAN(value):
             raise ValueError(f"{key} must be True or False, got {value!r}")

@@ -26,10 +26,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lsr_arrayapi._backends import Generator, standard_normal
+from lsr_arrayapi._backends import Generator
 from lsr_arrayapi._namespace import device
-from lsr_arrayapi.linalg.orthogonalize import polar_svd, polar_two_columns, qr_orthonormal
+from lsr_arrayapi.linalg.orthogonalize import polar_svd, polar_two_columns
 from lsr_arrayapi.linalg.tensor import batched_lsr_term, batched_mode_product, batched_unfold
+from lsr_arrayapi.starts.simple import random_orthonormal
 
 __all__ = ["split_core"]
 
@@ -57,10 +58,9 @@ def split_core(
     by the relative squared residual ``residuals`` ``(R,)`` (best first).
     """
     shape = tuple(target.shape)
-    # one draw and one batched QR per block: the same numbers as one draw per restart
     factors = [
         [
-            qr_orthonormal(standard_normal(rng, (restarts, q, r), xp=xp, like=target))
+            random_orthonormal(rng, q, r, xp=xp, like=target, batch=(restarts,))
             for q, r in zip(shape, ranks, strict=True)
         ]
         for _ in range(S)

@@ -71,9 +71,12 @@ class WarmStart:
         return run(self.point)
 
 
-def random_orthonormal(rng: Generator, rows: int, cols: int, *, xp: Any, like: Any) -> Any:
-    """A ``(rows, cols)`` matrix with orthonormal columns, Haar-distributed."""
-    return qr_orthonormal(standard_normal(rng, (rows, cols), xp=xp, like=like))
+def random_orthonormal(
+    rng: Generator, rows: int, cols: int, *, xp: Any, like: Any, batch: tuple[int, ...] = ()
+) -> Any:
+    """A ``(*batch, rows, cols)`` stack of matrices with orthonormal columns, Haar-distributed
+    (one draw: the same numbers as one call per matrix, in order)."""
+    return qr_orthonormal(standard_normal(rng, (*batch, rows, cols), xp=xp, like=like))
 
 
 def random_factors(
