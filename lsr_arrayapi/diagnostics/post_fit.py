@@ -122,7 +122,7 @@ def _stationary_to_rounding(gradient: Any, weights: Any, design: Any, objective:
     xp = objective.xp
     eps = float(xp.finfo(gradient.dtype).eps)
     curvature = getattr(objective.family, "curvature_bound", None) or 1.0
-    if objective.alpha * eps >= curvature * data_scale(design, objective):
+    if objective.alpha and objective.alpha * eps >= curvature * data_scale(design, objective):
         return True
     size = float(xp.linalg.vector_norm(xp.reshape(gradient, (-1,))))
     bound = float(xp.sum(xp.abs(weights) * xp.sqrt(design.squared_norms())))
