@@ -107,3 +107,23 @@ def same_namespace(x: Any, xp: Any) -> bool:
         return array_namespace(x) is xp
     except TypeError:
         return False
+
+
+def unlike(result: Any, like: Any, shape: tuple[int, ...], name: str) -> str | None:
+    """What keeps a plugin's ``result`` from standing in for an array of ``like``'s
+    namespace and dtype with ``shape`` (a phrase for a protocol error), or None."""
+    got = getattr(result, "shape", None)
+    if got is None or tuple(got) != tuple(shape):
+        return f"returned shape {got} for {name} of shape {tuple(like.shape)}"
+    try:
+        array_namespace(like, result)
+    except TypeError:
+        return f"returned a {_kind(result)} for a {_kind(like)} {name}"
+    if result.dtype != like.dtype:
+        return f"returned dtype {result.dtype} for {name} of dtype {like.dtype}"
+    return None
+
+
+def _kind(array: Any) -> str:
+    """``module.Type`` of an array, for messages (``numpy.ndarray``, ``torch.Tensor``)."""
+    return f"{type(array).__module__.split('.')[0]}.{type(array).__name__}"

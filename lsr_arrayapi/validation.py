@@ -27,6 +27,7 @@ from lsr_arrayapi._namespace import array_namespace, check_namespace, compute_dt
 from lsr_arrayapi.data.design import Design, InMemoryDesign
 from lsr_arrayapi.data.multi_output import MultiOutputDesign
 from lsr_arrayapi.exceptions import InvalidParameterError
+from lsr_arrayapi.families.contract import checked_family
 from lsr_arrayapi.parameters import check_parameters, check_sizes, check_solver_inputs
 from lsr_arrayapi.plugins.instances import make_family
 from lsr_arrayapi.plugins.manager import get_start_class
@@ -443,7 +444,7 @@ def check_fit_arguments(
             covariates, weights, xp=xp, fit_intercept=bool(parameters["fit_intercept"])
         )
     ranks, S = check_sizes(parameters["ranks"], design.sample_shape, parameters["separation_rank"])
-    family = make_family(parameters["family"])
+    family = checked_family(make_family(parameters["family"]))
     family.validate(y)
     outputs = int(family.outputs(y)) if callable(getattr(family, "outputs", None)) else 1
     if outputs > 1:  # m stacked coefficient tensors: an LSR tensor with a full-rank class mode

@@ -36,6 +36,7 @@ from lsr_arrayapi.exceptions import (
     PluginError,
     PluginWarning,
 )
+from lsr_arrayapi.families import Gaussian
 from lsr_arrayapi.linalg.orthogonalize import qr_orthonormal
 from lsr_arrayapi.plugins import manager as plugin_registry
 from lsr_arrayapi.reproduce.vessel_data import load_vesselmnist3d
@@ -201,7 +202,7 @@ def test_non_finite_options_starts_and_rule_steps_are_caught():
     cases = [
         (NaNRule(), X, "non-finite"),
         (NotOrthonormal(), X, r"W\^T W - I"),
-        (Float32Rule(), X, "returned W of dtype float32 for a factor of dtype float64"),
+        (Float32Rule(), X, "returned dtype float32 for factor of dtype float64"),
     ]
     if importlib.util.find_spec("torch") is not None:  # a host array for a torch factor
         import torch
@@ -212,6 +213,54 @@ def test_non_finite_options_starts_and_rule_steps_are_caught():
         with pytest.raises(PluginError, match=f"update rule '{rule.name}' .*{match}"):
             fit_lsr(data, Y, ranks=2, rule=rule, init="random", random_state=0)
     assert fit_lsr(X, Y, ranks=2, rule=_QR(), max_iter=3, init="random").n_iter == 3
+
+
+class _BrokenGaussian(Gaussian):
+    """A plugin family with one broken member: ``fault`` names it."""
+
+    name = "broken_gaussian"
+
+    def __init__(self, fault):
+        self.fault = fault
+
+    def grad(self, eta, y):
+        if self.fault == "nan grad":
+            return (eta - y) * np.nan
+        if self.fault == "scalar grad":
+            return np.sum(eta - y)
+        if self.fault == "float32 grad":
+            return (eta - y).astype(np.float32)
+        return super().grad(eta, y)
+
+    def pointwise_loss(self, eta, y):
+        if self.fault == "nan loss":
+            return np.full(eta.shape, np.nan)
+        if self.fault == "raising loss":
+            raise KeyError("no such column")
+        return super().pointwise_loss(eta, y)
+
+    def loss(self, eta, y):
+        return np.mean(self.pointwise_loss(eta, y))
+
+
+@pytest.mark.parametrize(
+    ("fault", "match"),
+    [
+        ("nan grad", "its grad returned non-finite values at a finite eta"),
+        ("scalar grad", r"its grad returned shape \(\) for eta of shape \(30,\)"),
+        ("float32 grad", "its grad returned dtype float32 for eta of dtype float64"),
+        ("nan loss", "its (pointwise_)?loss returned NaN at a finite eta"),
+        ("raising loss", "its (pointwise_)?loss raised KeyError: 'no such column'"),
+    ],
+)
+@pytest.mark.parametrize("schedule", ["als", "lbfgs"])
+def test_a_broken_plugin_family_is_named_not_the_data(fault, match, schedule):
+    with pytest.raises(PluginError, match=f"family 'broken_gaussian' broke .*{match}"):
+        fit_lsr(X, Y, ranks=2, family=_BrokenGaussian(fault), schedule=schedule, random_state=0)
+    # the same subclass without the fault fits, and the result is the built-in family's
+    sound = fit_lsr(X, Y, ranks=2, family=_BrokenGaussian(None), schedule=schedule, random_state=0)
+    builtin = fit_lsr(X, Y, ranks=2, family="gaussian", schedule=schedule, random_state=0)
+    np.testing.assert_allclose(sound.coef, builtin.coef, rtol=1e-10, atol=1e-12)
 
 
 # -- 5. linear-algebra faults --------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from lsr_arrayapi._namespace import array_namespace, device
+from lsr_arrayapi._namespace import array_namespace, device, unlike
 from lsr_arrayapi.exceptions import NumericalError, PluginError
 from lsr_arrayapi.linalg.retractions import BUILTIN_RETRACTIONS
 from lsr_arrayapi.rules import BUILTIN_RULES
@@ -53,15 +53,10 @@ class CheckedRule:
         if not (isinstance(result, tuple) and len(result) == 2):
             self._fail(f"returned {type(result).__name__}, not a (W, state) pair")
         new = result[0]
-        shape = getattr(new, "shape", None)
-        if shape is None or tuple(shape) != tuple(W.shape):
-            self._fail(f"returned W of shape {shape} for a factor of shape {tuple(W.shape)}")
-        try:
-            xp = array_namespace(W, new)
-        except TypeError:
-            self._fail(f"returned a {_kind(new)} for a {_kind(W)} factor")
-        if new.dtype != W.dtype:
-            self._fail(f"returned W of dtype {new.dtype} for a factor of dtype {W.dtype}")
+        problem = unlike(new, W, tuple(W.shape), "factor")
+        if problem is not None:
+            self._fail(problem)
+        xp = array_namespace(W)
         if not bool(xp.all(xp.isfinite(new))):
             if not (bool(xp.all(xp.isfinite(W))) and bool(xp.all(xp.isfinite(grad)))):
                 raise NumericalError(
@@ -80,8 +75,3 @@ class CheckedRule:
 
     def _fail(self, problem: str) -> NoReturn:
         raise PluginError(f"update rule {self.name!r} broke the rule protocol: its step {problem}")
-
-
-def _kind(array: Any) -> str:
-    """``module.Type`` of an array, for messages (``numpy.ndarray``, ``torch.Tensor``)."""
-    return f"{type(array).__module__.split('.')[0]}.{type(array).__name__}"
