@@ -73,12 +73,13 @@ def host_labels(y: Any) -> np.ndarray:
 
 
 def encode_host_labels(
-    labels: np.ndarray, classes: np.ndarray | None = None
+    labels: np.ndarray, classes: np.ndarray | None = None, *, unseen: str = "raise"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Host label encoding for labels that are not numeric (strings, objects).
 
     Returns ``(classes, codes)`` with codes in {0, ..., C - 1} (float64); ``classes``
-    (from ``fit``) fixes the classes, else they are the sorted distinct labels.
+    (from ``fit``) fixes the classes, else they are the sorted distinct labels.  A
+    label not in ``classes`` raises, or with ``unseen="miss"`` gets the code -1.
     """
     if labels.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {labels.shape}")
@@ -99,11 +100,12 @@ def encode_host_labels(
                 f"LSRClassifier needs at least two classes; y has {classes.size} class(es): {classes.tolist()[:10]}"
             )
     unknown = ~np.isin(labels, classes)
-    if unknown.any():
+    if unknown.any() and unseen != "miss":
         raise ValueError(
             f"y has labels not seen in fit: {list(dict.fromkeys(labels[unknown].tolist()))[:10]}"
         )
-    return classes, np.searchsorted(classes, labels).astype(np.float64)
+    codes = np.clip(np.searchsorted(classes, labels), 0, classes.size - 1).astype(np.float64)
+    return classes, np.where(unknown, -1.0, codes)
 
 
 def take_rows(values: Any, rows: Any) -> Any:

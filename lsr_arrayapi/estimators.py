@@ -727,11 +727,12 @@ class LSRClassifier(ClassifierMixin, _LSRBase):
         return self.classes_[to_host(index)]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None, covariates: Any = None) -> float:
-        """Mean accuracy (weighted when ``sample_weight`` is given)."""
+        """Mean accuracy (weighted when ``sample_weight`` is given); a label not seen in
+        ``fit`` is a miss, as in ``sklearn.metrics.accuracy_score``."""
         index = self._class_index(X, covariates)
         eta = self._eta(X, covariates)
         xp = array_namespace(eta)
-        codes = self._responses(y, eta, xp)
+        _, codes = encode_labels(y, eta, xp=xp, classes=self.classes_, unseen="miss")
         hits = xp.astype(xp.astype(index, codes.dtype) == codes, eta.dtype)
         weight = check_sample_weight(sample_weight, eta, xp=xp)
         weight = _uniform(hits, xp) if weight is None else weight

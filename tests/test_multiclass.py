@@ -9,7 +9,8 @@ import pytest
 from conftest import CPU_BACKENDS, load_backend
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import KFold, cross_val_score, train_test_split
 
 from lsr_arrayapi import LSRClassifier, LSRTensorGLM, fit_lsr
 from lsr_arrayapi.data.datasets import make_multiclass_problem
@@ -192,8 +193,12 @@ def test_intervals_and_clear_errors_for_what_is_not_there():
         fit_lsr(p.X, np.asarray(p.y) > 1, ranks=2, family="multinomial")
     with pytest.raises(ValueError, match="class codes"):
         fit_lsr(p.X, np.asarray(p.y) + 0.5, ranks=2, family="multinomial")
-    with pytest.raises(ValueError, match="not seen in fit"):
-        model.score(p.X, np.full(600, 7.0))
+    # a label not seen in fit is a miss, as in accuracy_score (cross-validation folds
+    # that lack a class in training score, not fail)
+    assert model.score(p.X, np.full(600, 7.0)) == 0.0
+    y_unseen = np.where(np.arange(600) % 2 == 0, 7.0, np.asarray(p.y))
+    expected = accuracy_score(y_unseen, np.asarray(model.predict(p.X)))
+    assert 0 < expected and model.score(p.X, y_unseen) == pytest.approx(expected, abs=1e-15)
 
 
 def test_digits_accuracy_within_two_points_of_logistic_regression():
@@ -260,3 +265,17 @@ def test_a_continuous_target_is_not_taken_for_class_labels():
     with pytest.raises(ValueError, match="y looks continuous \\(100 distinct non-integer values"):
         LSRClassifier(ranks=1).fit(p.X, y)
     LSRClassifier(ranks=1, max_iter=5).fit(p.X, np.round(np.abs(y)))  # integral floats are labels
+
+
+def test_cross_validation_scores_a_fold_whose_training_part_lacks_a_class():
+    """One sample of class 3: the fold that holds it out of training scores it as a miss."""
+    p = make_multiclass_problem(90, 3, sample_shape=(3, 4, 5), ranks=(2, 2, 2), random_state=0)
+    y = np.asarray(p.y).copy()
+    y[0] = 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = cross_val_score(LSRClassifier(ranks=2, max_iter=20), p.X, y, cv=KFold(3))
+        first = LSRClassifier(ranks=2, max_iter=20).fit(p.X[30:], y[30:])
+    assert np.all(np.isfinite(scores))
+    expected = accuracy_score(y[:30], np.asarray(first.predict(p.X[:30])))
+    assert scores[0] == pytest.approx(expected, abs=1e-15)

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import CPU_BACKENDS, load_backend
+from sklearn.model_selection import KFold
 
 from lsr_arrayapi import LSRClassifier, LSRRegressor, select_ranks
 from lsr_arrayapi.data.datasets import make_lsr_problem, make_multiclass_problem
@@ -85,15 +86,20 @@ def test_rows_are_checked_before_any_fold_is_split(problem):
         select_ranks(LSRRegressor(), X, y[:-1])
 
 
-def test_a_fold_that_cannot_be_scored_raises_naming_it():
-    """A class seen once is missing from a training fold: an error, not a NaN criterion."""
+def test_a_fold_that_cannot_be_fitted_raises_naming_it():
+    """Unshuffled folds of sorted labels: the last fold's training part has one class, so
+    it cannot be fitted -- an error naming the fold, not a NaN criterion.  (A class
+    missing from a training part alone is no error: its test samples are misses.)"""
     p = make_multiclass_problem(90, 3, sample_shape=(3, 4, 5), ranks=(2, 2, 2), random_state=0)
-    y = np.asarray(p.y).copy()
-    y[0] = 3
+    y = np.where(np.arange(90) < 60, 0, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(ValueError, match=r"cross-validation fold 0 failed .* not seen in fit"):
-            select_ranks(LSRClassifier(max_iter=20), p.X, y, ranks=(1,), criterion="cv", cv=3)
+        with pytest.raises(
+            ValueError, match=r"cross-validation fold 2 failed .* at least two classes"
+        ):
+            select_ranks(
+                LSRClassifier(max_iter=20), p.X, y, ranks=(1,), criterion="cv", cv=KFold(3)
+            )
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -32,11 +32,16 @@ def is_numeric_labels(labels: Any) -> bool:
         return False
 
 
-def encode_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[Any, Any]:
+def encode_labels(
+    y: Any, like: Any, *, xp: Any, classes: Any = None, unseen: str = "raise"
+) -> tuple[Any, Any]:
     """Return ``(classes, codes)``: the classes (sorted) and codes ``(n,)`` in {0, ..., C - 1}.
 
     ``like`` (shape ``(n, ...)``) gives the namespace, device and dtype of the
     codes; ``classes`` (from ``fit``) fixes the classes, else they are found in y.
+    A label not among ``classes`` raises, or with ``unseen="miss"`` (scoring) gets
+    the code -1, which no prediction matches; numbers for a model fitted on strings
+    raise either way (a mix of label kinds, as in scikit-learn's metrics).
     """
     y = plain_array(y, "y")
     if not is_numeric_labels(y):
@@ -45,7 +50,7 @@ def encode_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[A
             if host.dtype.kind == "c":
                 raise TypeError(f"y must hold class labels, got complex dtype {host.dtype}")
             fitted = None if classes is None else to_host(classes)
-            found, codes = encode_host_labels(host, fitted)
+            found, codes = encode_host_labels(host, fitted, unseen=unseen)
             _check_length(codes.shape[0], like)
             return found, follow(codes, like, xp=xp, dtype=like.dtype)
         y = host
@@ -78,10 +83,13 @@ def encode_labels(y: Any, like: Any, *, xp: Any, classes: Any = None) -> tuple[A
     else:
         codes = xp.clip(xp.searchsorted(classes, labels), 0, classes.shape[0] - 1)
         seen = xp.take(classes, codes) == labels
+    codes = xp.astype(codes, like.dtype)
+    if unseen == "miss":
+        return classes, xp.where(seen, codes, -xp.ones_like(codes))
     if not bool(xp.all(seen)):
-        unseen = to_host(labels)[~to_host(seen)]
-        raise ValueError(f"y has labels not seen in fit: {sorted(set(unseen.tolist()))[:10]}")
-    return classes, xp.astype(codes, like.dtype)
+        missed = to_host(labels)[~to_host(seen)]
+        raise ValueError(f"y has labels not seen in fit: {sorted(set(missed.tolist()))[:10]}")
+    return classes, codes
 
 
 def _check_length(n_labels: int, like: Any) -> None:
