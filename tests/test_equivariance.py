@@ -135,6 +135,26 @@ def test_rescaling_gamma_responses_only_shifts_the_intercept(exponent, seed):
     assert np.isclose(scaled.intercept - np.log(c), base.intercept, rtol=0, atol=1e-4)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("scale", [1e12, 1e20])
+def test_large_gamma_responses_without_an_intercept_are_fitted_by_every_schedule(scale):
+    """No intercept to absorb log c: the loss is dominated by ``c mean(y exp(-eta))``,
+    whose curvature (about c) the family's expected curvature (1) does not show.
+    L-BFGS's first step was then c times too long, and halving 30 times stalled it
+    after one iteration from c = 1e12; it backtracks by interpolation now."""
+    problem = make_lsr_problem(300, sample_shape=(4, 5, 6), family="gamma", separation_rank=1,
+                               random_state=0)  # fmt: skip
+    X, y = np.asarray(problem.X), scale * np.asarray(problem.y)
+    fits = {
+        schedule: fit_lsr(X, y, ranks=2, family="gamma", schedule=schedule, random_state=0)
+        for schedule in ("lbfgs", "gauss_seidel")
+    }
+    assert all(fit.converged for fit in fits.values())
+    losses = [fit.history["loss"][-1] for fit in fits.values()]
+    assert np.isclose(*losses, rtol=1e-6)
+    assert _relative(fits["lbfgs"].coef, fits["gauss_seidel"].coef) < AGREE
+
+
 #: (family, noise) for the covariate tests: every built-in family with a scalar predictor
 COVARIATE_FAMILIES = [("gaussian", 0.5), ("logistic", 1.0), ("poisson", 1.0), ("gamma", 0.3)]
 
@@ -211,13 +231,14 @@ def test_counts_of_any_mean_take_first_steps_of_their_curvature():
 
 
 def test_a_stalled_fit_warns(monkeypatch):
-    """A fit that stops before max_iter without converging says so (here the old guess
-    of curvature 1 for counts of mean 1e9, which stalls L-BFGS)."""
+    """A fit that stops before max_iter without converging says so (here a curvature
+    guess of 1e-60 for counts of mean 1e9: first steps 1e69 times too long, beyond
+    what 30 backtracks of at most tenfold each recover)."""
     from sklearn.exceptions import ConvergenceWarning
 
     from lsr_arrayapi.solvers.state import FitState
 
-    monkeypatch.setattr(FitState, "curvature", property(lambda self: 1.0))
+    monkeypatch.setattr(FitState, "curvature", property(lambda self: 1e-60))
     problem = make_lsr_problem(300, sample_shape=(3, 4, 5), ranks=(2, 2, 2), family="poisson",
                                random_state=2)  # fmt: skip
     eta = np.asarray(problem.X).reshape(300, -1) @ np.asarray(problem.coef).ravel()

@@ -63,6 +63,18 @@ def test_validate_rejects_responses_outside_support(family, y, message):
         family.validate(np.asarray(y))
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_gamma_overflow_is_inf_without_a_numpy_warning():
+    """Line-search trials reach eta far beyond the data: the mean and y / mu are inf
+    there (and rejected), without an overflow warning."""
+    family = Gamma()
+    eta = np.array([-800.0, 0.0, 800.0])
+    y = np.array([1e100, 1.0, 1.0])
+    assert np.array_equal(family.mean(eta), [0.0, 1.0, np.inf])
+    assert np.array_equal(family.grad(eta, y), [-np.inf, 0.0, 1.0])
+    assert family.pointwise_loss(eta, y)[0] == np.inf
+
+
 def test_gamma_expected_curvature_and_profiled_likelihood():
     """The curvature is the expectation of the observed one (y / mu), and the
     log-likelihood is scipy's gamma log-density at the maximum-likelihood shape

@@ -12,7 +12,8 @@ logistic and Poisson give ``saturated(eta, y)`` (the samples whose observed
 response has fitted probability 1 to machine precision: the sign of
 separation, :mod:`lsr_arrayapi.diagnostics.post_fit`).  All
 forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float32
-(the Poisson mean is inf, without a warning, above :func:`exp_limit`).
+(the Poisson and gamma means and the gamma ratio ``y / mu`` are inf, without a
+warning, above :func:`exp_limit`).
 """
 
 from __future__ import annotations
@@ -124,11 +125,8 @@ class Poisson(FamilyBase):
         return self.mean(eta) - y * eta
 
     def mean(self, eta: Any) -> Any:
-        """``exp(eta)``, and inf (without an overflow warning) above :func:`exp_limit`:
-        trial steps of the line searches go there and are rejected for it."""
-        xp = array_namespace(eta)
-        limit = exp_limit(xp, eta.dtype)
-        return xp.where(eta > limit, math.inf, xp.exp(xp.minimum(eta, limit)))
+        """``exp(eta)`` (:func:`exp_or_inf`)."""
+        return exp_or_inf(eta)
 
     def curvature(self, eta: Any) -> Any:
         return self.mean(eta)
@@ -184,10 +182,11 @@ class Gamma(FamilyBase):
         (and 0 for y = 0, outside the support, without a warning)."""
         xp = array_namespace(eta, y)
         positive = y > 0
-        return xp.where(positive, xp.exp(xp.log(xp.where(positive, y, 1.0)) - eta), 0.0)
+        return xp.where(positive, exp_or_inf(xp.log(xp.where(positive, y, 1.0)) - eta), 0.0)
 
     def mean(self, eta: Any) -> Any:
-        return array_namespace(eta).exp(eta)
+        """``exp(eta)`` (:func:`exp_or_inf`)."""
+        return exp_or_inf(eta)
 
     def curvature(self, eta: Any) -> Any:
         return array_namespace(eta).ones_like(eta)
@@ -198,7 +197,7 @@ class Gamma(FamilyBase):
         the mean half deviance, less the model-free ``sum log y``."""
         xp = array_namespace(eta, y)
         log_ratio = xp.log(y) - eta  # not log(y / mu): y / mu can underflow to 0
-        half_deviance = float(xp.mean(xp.exp(log_ratio) - log_ratio - 1.0))
+        half_deviance = float(xp.mean(exp_or_inf(log_ratio) - log_ratio - 1.0))
         if not half_deviance > 0:
             return math.inf  # an interpolating fit
         if half_deviance == math.inf:
@@ -321,6 +320,14 @@ def exp_limit(xp: Any, dtype: Any) -> float:
     """The largest eta whose ``exp`` counts as finite: ``log(max float) - 1`` (708.8 in
     float64, 87.7 in float32), a mean below the largest float by a factor e."""
     return math.log(float(xp.finfo(dtype).max)) - 1.0
+
+
+def exp_or_inf(z: Any) -> Any:
+    """``exp(z)``, and inf (without an overflow warning) above :func:`exp_limit`: trial
+    steps of the line searches go there and are rejected for it."""
+    xp = array_namespace(z)
+    limit = exp_limit(xp, z.dtype)
+    return xp.where(z > limit, math.inf, xp.exp(xp.minimum(z, limit)))
 
 
 def gamma_profile_log_likelihood(half_deviance: float) -> float:

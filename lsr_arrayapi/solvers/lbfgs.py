@@ -3,7 +3,8 @@
 Every iteration takes one residual tensor (one pass) for the gradients of all
 factors (projected onto their Stiefel tangent spaces) and of the core, forms an
 L-BFGS direction from the last ``memory`` steps, retracts the factors by the
-solver's retraction (polar by default) and backtracks on the objective (one forward pass per trial).
+solver's retraction (polar by default) and backtracks on the objective (one forward pass per trial;
+quadratic interpolation, safeguarded to a tenfold to twofold cut per trial).
 Stored pairs are not transported between tangent spaces (the cheap variant);
 a non-descent direction resets the memory, and so does an update of the linear
 terms (intercept, covariates) that lowers the loss more than the step on B did
@@ -28,6 +29,7 @@ fixed while pairs are stored, and refreshed whenever the memory is empty.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -103,6 +105,19 @@ def _two_loop(xp: Any, memory: LBFGSMemory, grad: list[Any]) -> list[Any]:
         beta = rho * _dot(xp, y_vec, q)
         q = _axpy(alpha - beta, s_vec, q)
     return [-u for u in q]
+
+
+def _backtrack(t: float, slope: float, rise: float) -> float:
+    """The next trial step after ``t`` failed: the minimizer of the quadratic through
+    the slope at 0 and the change ``rise`` at t, safeguarded to ``[t / 10, t / 2]``
+    (Nocedal and Wright, section 3.5).  A first step many orders of magnitude too long
+    (gamma responses of size 1e12 with no intercept: curvature 1e12 against the
+    expected 1) shrinks tenfold per trial rather than twofold; an overflowing
+    trial (``rise`` inf or NaN) shrinks tenfold."""
+    excess = rise - slope * t  # > 0: the loss rose above its tangent line
+    if not excess > 0 or excess == math.inf:
+        return 0.1 * t
+    return min(0.5 * t, max(0.1 * t, -slope * t * t / (2.0 * excess)))
 
 
 @dataclass(frozen=True)
@@ -193,7 +208,7 @@ class LBFGS:
                         memory.pairs.clear()
                         memory.previous = None
                 return MOVED
-            t *= 0.5
+            t = _backtrack(t, slope, value - state.value)
         stalled = not memory.pairs  # even a gradient step fails: nothing to gain, or round-off
         memory.pairs.clear()
         memory.previous = None
