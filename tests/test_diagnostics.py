@@ -32,10 +32,12 @@ def small():
         (lambda X, y: (X * 1e-150, y), "X's entries are too small"),
         (lambda X, y: (X, y * 1e200), "y is too large"),
         (lambda X, y: (X, y * 1e-160), "y's values are too small"),
+        (lambda X, y: (X, y * 1e-200), "y's values are too small"),  # every square is 0
         (lambda X, y: (np.zeros_like(X), y), "X is all zeros"),
         (lambda X, y: (X * 1e-140, y * 1e140), "the coefficients for this X and y"),
     ],
 )
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # the library's error, not NumPy's
 def test_data_out_of_float_range_raise_a_clear_error(small, transform, message):
     X, y = transform(*small)
     with pytest.raises(ValueError, match=message):

@@ -172,6 +172,17 @@ def test_gaussian_wald_intervals_cover_at_their_level():
     assert 0.93 <= np.mean(covered) <= 0.97
 
 
+def test_threaded_bootstrap_leaves_the_warning_filters_as_they_were():
+    """Each refit silenced its warnings in its worker thread; ``catch_warnings`` swaps the
+    process-wide filters, so threads restored each other's "ignore" and every later
+    warning of the process was lost."""
+    model, p = fitted("gaussian", n=200)
+    before = list(warnings.filters)
+    for seed in range(4):
+        model.coef_interval(p.X, p.y, method="bootstrap", n_boot=16, n_jobs=2, random_state=seed)
+        assert warnings.filters == before
+
+
 def test_bootstrap_is_reproducible_and_threads_do_not_change_it():
     model, p = fitted("gaussian", n=200)
     one = model.coef_interval(p.X, p.y, method="bootstrap", n_boot=6, random_state=4)

@@ -55,16 +55,19 @@ def check_magnitudes(design: Any, y: Any, *, xp: Any, linear_in_y: bool = True) 
     if not linear_in_y:
         _check_coefficient_range(1.0, mean_square, design, squared.dtype, floor, finfo)
         return
-    y_total = float(xp.sum(y * y))
-    if not math.isfinite(y_total):
+    # y's mean square as max|y|^2 times that of y / max|y|: no square over- or underflows
+    # in y's dtype (squares of 1e-200 are 0: y would pass for zeros, and B = 0 for a fit)
+    y_max = float(xp.max(xp.abs(y))) if design.n_samples else 0.0
+    scaled = y / y_max if y_max > 0 else y
+    y_mean_square = y_max * y_max * float(xp.mean(scaled * scaled)) if y_max > 0 else 0.0
+    if not y_mean_square < float(finfo.max):
         raise ValueError(
             f"y is too large for its dtype {y.dtype}: its squares overflow; {_RESCALE}"
         )
-    y_mean_square = y_total / design.n_samples
-    if 0 < y_mean_square < floor:
+    if y_max > 0 and y_mean_square < floor:
         raise ValueError(
-            f"y's values are too small for its dtype {y.dtype} (mean square "
-            f"{y_mean_square:.3g}); {_RESCALE}"
+            f"y's values are too small for its dtype {y.dtype} (largest |y| {y_max:.3g}, "
+            f"mean square {y_mean_square:.3g}); {_RESCALE}"
         )
     _check_coefficient_range(
         max(y_mean_square, 1.0), mean_square, design, squared.dtype, floor, finfo

@@ -61,16 +61,20 @@ def bootstrap_coefs(
         weight = None if sample_weight is None else take_rows(sample_weight, rows)
         Z = None if covariates is None else take_rows(covariates, rows)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(
-                    take_rows(X, rows), take_rows(y, rows), sample_weight=weight, covariates=Z
-                )
+            model.fit(take_rows(X, rows), take_rows(y, rows), sample_weight=weight, covariates=Z)
         except ValueError as exc:  # a resample the model cannot be fitted to
             return None, str(exc)
         return model.coef_, bool(model.converged_)
 
-    results = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(replicate)(rows) for rows in draws)
+    # The refits' warnings are counted below instead.  The filter is set here, in the
+    # calling thread, around all of them: ``catch_warnings`` swaps the process-wide
+    # filters, so entered in each worker thread one thread restores another's "ignore"
+    # and the process is left silenced.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(replicate)(rows) for rows in draws
+        )
     failed = [reason for coef, reason in results if coef is None]
     if 2 * len(failed) > n_boot:
         raise ValueError(
