@@ -279,3 +279,21 @@ def test_cross_validation_scores_a_fold_whose_training_part_lacks_a_class():
     assert np.all(np.isfinite(scores))
     expected = accuracy_score(y[:30], np.asarray(first.predict(p.X[:30])))
     assert scores[0] == pytest.approx(expected, abs=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint32, np.uint64])
+def test_wide_unsigned_labels_are_classes_on_every_backend(dtype):
+    """torch has no min or sort for uint16 to uint64: such labels are taken as int64."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3, 4, 5))
+    labels = rng.integers(0, 3, 60)
+    fits = [
+        LSRClassifier(ranks=1, max_iter=5, random_state=0).fit(data, labels.astype(dtype))
+        for data in (X, torch.asarray(X))
+    ]
+    for model in fits:
+        assert np.array_equal(np.asarray(model.classes_), [0, 1, 2])
+    np.testing.assert_allclose(np.asarray(fits[1].coef_), fits[0].coef_, rtol=1e-8, atol=1e-10)
+    with pytest.raises(ValueError, match="above int64's maximum"):
+        LSRClassifier(ranks=1).fit(X, np.where(labels > 0, 2**64 - 1, 0).astype(np.uint64))

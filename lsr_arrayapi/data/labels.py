@@ -54,7 +54,7 @@ def encode_labels(
             _check_length(codes.shape[0], like)
             return found, follow(codes, like, xp=xp, dtype=like.dtype)
         y = host
-    labels = follow(y, like, xp=xp)  # the labels' own dtype
+    labels = follow(_signed(y), like, xp=xp)  # the labels' own dtype
     if labels.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {tuple(labels.shape)}")
     _check_length(labels.shape[0], like)
@@ -90,6 +90,19 @@ def encode_labels(
         missed = to_host(labels)[~to_host(seen)]
         raise ValueError(f"y has labels not seen in fit: {sorted(set(missed.tolist()))[:10]}")
     return classes, codes
+
+
+def _signed(labels: Any) -> Any:
+    """Unsigned labels wider than 8 bits as int64 (torch has no ``min`` or ``sort`` for
+    uint16 to uint64), so every backend gets the same classes; values above int64's
+    maximum are an error."""
+    source = array_namespace(labels)
+    dtype = labels.dtype
+    if not source.isdtype(dtype, "unsigned integer") or dtype == source.uint8:
+        return labels
+    if labels.shape[0] and int(source.max(labels)) > 2**63 - 1:
+        raise ValueError(f"y has {dtype} labels above int64's maximum; encode them as strings")
+    return source.astype(labels, source.int64)
 
 
 def _check_length(n_labels: int, like: Any) -> None:
