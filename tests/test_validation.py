@@ -138,6 +138,20 @@ def test_synthetic_problems_check_ranks_as_fit_does():
         make_lsr_problem(30, sample_shape=(4, 5), ranks=2, separation_rank=2)
 
 
+@pytest.mark.parametrize("family", ["gaussian", "logistic", "poisson", "gamma"])
+def test_a_noise_free_problem_of_every_family(family):
+    """noise=0 is allowed: y is exact for the Gaussian and the gamma family (whose noise
+    is the coefficient of variation), and drawn as usual for the others."""
+    problem = make_lsr_problem(
+        40, sample_shape=(4, 5), ranks=2, separation_rank=1, family=family, noise=0.0
+    )
+    eta = np.asarray(problem.X).reshape(40, -1) @ np.asarray(problem.coef).ravel()
+    exact = {"gaussian": eta, "gamma": np.exp(eta)}
+    assert np.all(np.isfinite(problem.y))
+    if family in exact:
+        np.testing.assert_allclose(problem.y, exact[family], rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [

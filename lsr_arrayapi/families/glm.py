@@ -205,7 +205,10 @@ class Gamma(FamilyBase):
         return int(y.shape[0]) * gamma_profile_log_likelihood(half_deviance)
 
     def sample(self, eta: Any, rng: Any, noise: float) -> Any:
-        """``y ~ Gamma(shape 1 / noise^2, mean exp(eta))``: ``noise`` is the coefficient of variation."""
+        """``y ~ Gamma(shape 1 / noise^2, mean exp(eta))``: ``noise`` is the coefficient of
+        variation (0: y is the mean itself)."""
+        if noise == 0:
+            return self.mean(eta)
         shape = 1.0 / noise**2
         return rng.gamma(shape, self.mean(eta) / shape)
 
