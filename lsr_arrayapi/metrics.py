@@ -28,8 +28,14 @@ __all__ = [
 
 
 def nee(estimate: Any, truth: Any) -> float:
-    """Normalized estimation error ``||B_hat - B||_F / ||B||_F`` (unsquared)."""
+    """Normalized estimation error ``||B_hat - B||_F / ||B||_F`` (unsquared); the two
+    tensors must have one shape (no broadcasting)."""
     xp = array_namespace(estimate, truth)
+    if tuple(estimate.shape) != tuple(truth.shape):
+        raise ValueError(
+            f"nee: estimate of shape {tuple(estimate.shape)} and truth of shape "
+            f"{tuple(truth.shape)} differ"
+        )
     diff = xp.reshape(estimate - truth, (-1,))
     return float(xp.linalg.vector_norm(diff) / xp.linalg.vector_norm(xp.reshape(truth, (-1,))))
 
@@ -76,10 +82,30 @@ def gamma_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
     return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))
 
 
+def _binary(xp: Any, labels: Any, name: str) -> Any:
+    """``labels != 0`` after checking that they are 0/1 (or boolean) labels ``(n,)``, n >= 1."""
+    if labels.ndim != 1 or labels.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {tuple(labels.shape)}")
+    if not xp.isdtype(labels.dtype, "bool") and not bool(xp.all((labels == 0) | (labels == 1))):
+        raise ValueError(
+            f"{name} must hold binary labels 0 and 1 (or booleans); for other labels use "
+            "sklearn.metrics"
+        )
+    return labels != 0
+
+
+def _same_length(y_true: Any, other: Any, name: str) -> None:
+    if tuple(other.shape) != tuple(y_true.shape):
+        raise ValueError(
+            f"y_true of shape {tuple(y_true.shape)} and {name} of shape {tuple(other.shape)} differ"
+        )
+
+
 def _counts(y_true: Any, y_pred: Any) -> tuple[float, float, float, float]:
     """``(TP, FP, TN, FN)`` for labels in {0, 1} (any real or boolean dtype)."""
     xp = array_namespace(y_true, y_pred)
-    truth, pred = y_true != 0, y_pred != 0
+    _same_length(y_true, y_pred, "y_pred")
+    truth, pred = _binary(xp, y_true, "y_true"), _binary(xp, y_pred, "y_pred")
     tp = float(xp.sum(xp.astype(truth & pred, xp.float64)))
     fp = float(xp.sum(xp.astype(~truth & pred, xp.float64)))
     tn = float(xp.sum(xp.astype(~truth & ~pred, xp.float64)))
@@ -92,7 +118,7 @@ def _ratio(num: float, den: float) -> float:
 
 
 def accuracy(y_true: Any, y_pred: Any) -> float:
-    """Fraction of correct labels."""
+    """Fraction of correct labels (binary labels 0/1 or booleans, as every metric here)."""
     tp, fp, tn, fn = _counts(y_true, y_pred)
     return (tp + tn) / (tp + fp + tn + fn)
 
@@ -122,7 +148,10 @@ def roc_auc(y_true: Any, score: Any) -> float:
     NaN unless both classes are present.
     """
     xp = array_namespace(y_true, score)
-    positive = xp.astype(y_true != 0, xp.float64)
+    _same_length(y_true, score, "score")
+    if not bool(xp.all(xp.isfinite(score))):
+        raise ValueError("score has NaN or infinite values")
+    positive = xp.astype(_binary(xp, y_true, "y_true"), xp.float64)
     n_pos = float(xp.sum(positive))
     n_neg = float(positive.shape[0]) - n_pos
     if n_pos == 0 or n_neg == 0:

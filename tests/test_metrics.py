@@ -10,6 +10,7 @@ from sklearn.metrics import roc_auc_score
 
 from lsr_arrayapi import metrics
 from lsr_arrayapi.families.base import FamilyBase
+from lsr_arrayapi.metrics import accuracy, nee, roc_auc
 from lsr_arrayapi.reproduce.paper import nee_squared
 
 
@@ -87,3 +88,19 @@ def test_binary_report_thresholds_probabilities():
         metrics.binary_report(np.array([1.0, 0, 1]), np.array([0.4, 0.2, 0.9]))["sensitivity"]
         == 0.5
     )
+
+
+@pytest.mark.parametrize(
+    ("metric", "arguments", "message"),
+    [
+        (accuracy, ([1, 2, 1, 2], [2, 1, 2, 1]), "binary labels 0 and 1"),  # was 1.0
+        (accuracy, ([-1, 1, -1, 1], [1, -1, 1, -1]), "binary labels 0 and 1"),  # was 1.0
+        (accuracy, ([], []), "non-empty 1-D"),  # was ZeroDivisionError
+        (accuracy, ([0, 1, 1], [0, 1]), "differ"),
+        (roc_auc, ([0, 1, 0, 1], [0.9, np.nan, 0.8, 0.1]), "NaN or infinite"),  # was 0.5
+        (nee, ([[1.0], [2.0], [3.0]], [1.0, 2.0, 3.0]), "differ"),  # broadcast to 0.926
+    ],
+)
+def test_metrics_refuse_what_they_would_get_silently_wrong(metric, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        metric(*(np.asarray(a) for a in arguments))
