@@ -17,6 +17,7 @@ Coefficient schedules are data: a ``(T, 3)`` table of ``(a, b, c)`` for
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -176,9 +177,13 @@ def ns_coefficient_table(
                 f"unknown Newton-Schulz schedule {coefficients!r}; known: {sorted(NS_SCHEDULES)}"
             ) from None
     else:
-        rows = tuple(tuple(float(v) for v in row) for row in coefficients)
-        if not rows or any(len(row) != 3 for row in rows):
-            raise ValueError("ns_coefficients must be a name or a non-empty (T, 3) table")
+        message = "ns_coefficients must be a name or a non-empty (T, 3) table of finite numbers"
+        try:
+            rows = tuple(tuple(float(v) for v in row) for row in coefficients)
+        except (TypeError, ValueError):
+            raise ValueError(f"{message}, got {coefficients!r}") from None
+        if not rows or any(len(row) != 3 or not all(map(math.isfinite, row)) for row in rows):
+            raise ValueError(f"{message}, got {coefficients!r}")
         schedule = NSSchedule(rows, default_steps=len(rows))  # type: ignore[arg-type]
     steps = schedule.default_steps if steps is None else int(steps)
     if steps < 1:

@@ -7,13 +7,7 @@ from typing import Any, ClassVar
 from lsr_arrayapi._namespace import array_namespace
 from lsr_arrayapi.linalg.orthogonalize import project_tangent
 from lsr_arrayapi.plugins.manager import available_retractions, get_retraction_class
-from lsr_arrayapi.rules.base import UpdateRule, check_flags
-
-
-def check_nonnegative(**values: float) -> None:
-    for key, value in values.items():
-        if not value >= 0:  # also rejects NaN
-            raise ValueError(f"{key} must be >= 0, got {value!r}")
+from lsr_arrayapi.rules.base import NONNEGATIVE, UpdateRule, check_flags, check_options
 
 
 class MomentumOrthogonalizedRule(UpdateRule):
@@ -49,12 +43,12 @@ class MomentumOrthogonalizedRule(UpdateRule):
         retract: str | None,
         tangent: bool,
     ) -> None:
-        check_nonnegative(momentum=momentum, weight_decay=weight_decay)
+        check_options(NONNEGATIVE, momentum=momentum, weight_decay=weight_decay)
         check_flags(nesterov=nesterov, tangent=tangent)
         if momentum >= 1:
             raise ValueError(f"momentum must be < 1, got {momentum!r}")
         if lr is not None:
-            check_nonnegative(lr=lr)
+            check_options(NONNEGATIVE, lr=lr)
         retract = "none" if retract is None else retract
         known = ("none", *available_retractions())
         if retract not in known:

@@ -5,9 +5,11 @@ Arrays are of one array-API namespace and stay on their device.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from lsr_arrayapi.parameters import BOOLEAN
+from lsr_arrayapi.exceptions import InvalidParameterError
+from lsr_arrayapi.parameters import BOOLEAN, Constraint, Interval
 
 
 @runtime_checkable
@@ -40,8 +42,22 @@ class UpdateRule(Protocol):
         ...
 
 
+#: a rule's numeric options: finite non-negative numbers, and counts
+NONNEGATIVE = Interval(numbers.Real, 0.0)
+NONNEGATIVE_INT = Interval(numbers.Integral, 0)
+POSITIVE_INT = Interval(numbers.Integral, 1)
+
+
 def check_flags(**values: Any) -> None:
     """Raise unless every value is a bool (``numpy.bool_`` too): ``"no"`` or 5 is no flag."""
     for key, value in values.items():
         if not BOOLEAN(value):
-            raise ValueError(f"{key} must be True or False, got {value!r}")
+            raise InvalidParameterError(f"{key} must be True or False, got {value!r}")
+
+
+def check_options(constraint: Constraint, **values: Any) -> None:
+    """Raise unless every value satisfies ``constraint`` (e.g. :data:`NONNEGATIVE`: ``"x"``,
+    NaN and inf are not), naming the option."""
+    for key, value in values.items():
+        if not constraint(value):
+            raise InvalidParameterError(f"{key} must be {constraint}, got {value!r}")

@@ -11,7 +11,8 @@ from lsr_arrayapi.linalg.orthogonalize import (
     polar_eig,
     polar_svd,
 )
-from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonnegative
+from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule
+from lsr_arrayapi.rules.base import NONNEGATIVE, POSITIVE_INT, check_options
 
 #: orthogonalizer name -> the (approximate) polar factor of a rule's direction
 ORTHOGONALIZERS: dict[str, Callable[[Any, Any], Any]] = {
@@ -123,7 +124,9 @@ class MuonRule(MomentumOrthogonalizedRule):
                 f"orthogonalizer must be one of {tuple(ORTHOGONALIZERS)}, got "
                 f"{options['orthogonalizer']!r}"
             )
-        check_nonnegative(eps=options["eps"])
+        check_options(NONNEGATIVE, eps=options["eps"])
+        if ns_steps is not None:
+            check_options(POSITIVE_INT, ns_steps=ns_steps)
         self.orthogonalizer = options["orthogonalizer"]
         self.eps = float(options["eps"])
         self.ns_coefficients = "polar_express" if ns_coefficients is None else ns_coefficients

@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 from lsr_arrayapi._backends import RandomState, host_rng
 from lsr_arrayapi.linalg.orthogonalize import randomized_polar
-from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule, check_nonnegative
+from lsr_arrayapi.rules._momentum import MomentumOrthogonalizedRule
+from lsr_arrayapi.rules.base import NONNEGATIVE_INT, POSITIVE_INT, check_options
 
 
 class RandomizedPolarRule(MomentumOrthogonalizedRule):
@@ -44,10 +45,12 @@ class RandomizedPolarRule(MomentumOrthogonalizedRule):
             retract=retract,
             tangent=tangent,
         )
-        if rank is not None and rank < 1:
-            raise ValueError(f"rank must be >= 1, got {rank}")
-        check_nonnegative(
-            power_iters=power_iters, **({} if oversample is None else {"oversample": oversample})
+        if rank is not None:
+            check_options(POSITIVE_INT, rank=rank)
+        check_options(
+            NONNEGATIVE_INT,
+            power_iters=power_iters,
+            **({} if oversample is None else {"oversample": oversample}),
         )
         self.rank = rank
         self.oversample = oversample
