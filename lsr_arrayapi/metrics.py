@@ -8,9 +8,11 @@ everywhere in the library; the paper's squared number is
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace
+from lsr_arrayapi._overflow import exp_or_inf
 from lsr_arrayapi.plugins.instances import make_family
 
 __all__ = [
@@ -62,24 +64,35 @@ def prediction_error(family: str | Any, eta: Any, y: Any) -> float:
 
 def poisson_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
     """Mean Poisson deviance ``2 mean(y log(y / mu) - (y - mu))`` (``0 log 0 = 0``),
-    weighted by ``sample_weight`` ``(n,)`` when given."""
+    weighted by ``sample_weight`` ``(n,)`` when given; inf (without a warning) where a
+    mean is inf, or 0 for a positive count (predictions that overflowed)."""
     xp = array_namespace(y, mu)
     positive, ones = y > 0, xp.ones_like(y)
-    ratio = xp.where(positive, y, ones) / xp.where(positive, mu, ones)  # no 0 / 0 where y = 0
-    term = 2.0 * (xp.where(positive, y * xp.log(ratio), xp.zeros_like(y)) - y + mu)
-    if sample_weight is None:
-        return float(xp.mean(term))
-    return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))
+    infinite = (mu == math.inf) | (positive & (mu == 0))
+    safe_mu = xp.where(infinite | ~positive, ones, mu)  # no log 0; y = 0 needs no log mu
+    log_ratio = xp.log(xp.where(positive, y, ones)) - xp.log(safe_mu)
+    term = 2.0 * (xp.where(positive, y * log_ratio, 0.0) - y + xp.where(infinite, 0.0, mu))
+    return _mean(xp, xp.where(infinite, math.inf, term), sample_weight)
 
 
 def gamma_deviance(y: Any, mu: Any, sample_weight: Any = None) -> float:
-    """Mean gamma deviance ``2 mean(y / mu - log(y / mu) - 1)``, weighted by ``sample_weight``."""
+    """Mean gamma deviance ``2 mean(y / mu - log(y / mu) - 1)``, weighted by
+    ``sample_weight``; inf (without a warning) where a mean is 0 or inf."""
     xp = array_namespace(y, mu)
+    infinite = (mu == 0) | (mu == math.inf)
     # log y - log mu, not log(y / mu): y / mu underflows to 0 for subnormal y
-    term = 2.0 * (y / mu - (xp.log(y) - xp.log(mu)) - 1.0)
+    log_ratio = xp.log(y) - xp.log(xp.where(infinite, xp.ones_like(mu), mu))
+    term = 2.0 * (exp_or_inf(log_ratio) - log_ratio - 1.0)
+    return _mean(xp, xp.where(infinite, math.inf, term), sample_weight)
+
+
+def _mean(xp: Any, term: Any, sample_weight: Any) -> float:
+    """The mean of ``term`` ``(n,)``, weighted when ``sample_weight`` is given (a sample
+    of weight 0 does not count, even where its term is inf)."""
     if sample_weight is None:
         return float(xp.mean(term))
-    return float(xp.sum(sample_weight * term) / xp.sum(sample_weight))
+    counted = xp.where(sample_weight > 0, term, 0.0)
+    return float(xp.sum(sample_weight * counted) / xp.sum(sample_weight))
 
 
 def _binary(xp: Any, labels: Any, name: str) -> Any:

@@ -104,3 +104,16 @@ def test_binary_report_thresholds_probabilities():
 def test_metrics_refuse_what_they_would_get_silently_wrong(metric, arguments, message):
     with pytest.raises(ValueError, match=message):
         metric(*(np.asarray(a) for a in arguments))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("deviance", [metrics.poisson_deviance, metrics.gamma_deviance])
+def test_deviances_of_overflowed_predictions_are_inf_without_warnings(deviance):
+    """A mean of 0 or inf (an overflowed prediction) has infinite deviance -- not NaN,
+    which made the regressors' D^2 NaN -- and a sample of weight 0 does not count."""
+    y = np.array([2.0, 1.0, 3.0])
+    assert deviance(y, np.array([0.0, 1.0, 3.0])) == np.inf
+    assert deviance(y, np.array([np.inf, 1.0, 3.0])) == np.inf
+    assert deviance(y, np.array([1e-320, 1.0, 3.0])) > 900  # 982 (Poisson), inf (gamma: y / mu)
+    weights = np.array([0.0, 1.0, 1.0])
+    assert deviance(y, np.array([np.inf, 1.0, 3.0]), weights) == deviance(y[1:], y[1:]) == 0.0

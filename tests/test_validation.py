@@ -178,3 +178,17 @@ def test_synthetic_problems_check_their_arguments(arguments, message):
         arguments.pop("ranks")
     with pytest.raises(InvalidParameterError, match=message):
         make_lsr_problem(arguments.pop("n_samples"), **arguments)
+
+
+@pytest.mark.filterwarnings("error:The given NumPy array is not writable")
+def test_read_only_numpy_responses_and_weights_follow_torch_x_quietly():
+    """torch warns that it cannot share a read-only NumPy array: such small arrays are
+    copied on the host first (X itself is never converted)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3, 4, 5))
+    y, weights = X.reshape(60, -1) @ rng.standard_normal(60), np.ones(60)
+    y.setflags(write=False)
+    weights.setflags(write=False)
+    fit = fit_lsr(torch.asarray(X), y, ranks=1, sample_weight=weights, max_iter=5, init="random")
+    assert isinstance(fit.coef, torch.Tensor)

@@ -13,7 +13,7 @@ response has fitted probability 1 to machine precision: the sign of
 separation, :mod:`lsr_arrayapi.diagnostics.post_fit`).  All
 forms are stable: no overflow for ``|eta|`` up to 700 in float64 and 80 in float32
 (the Poisson and gamma means and the gamma ratio ``y / mu`` are inf, without a
-warning, above :func:`exp_limit`).
+warning, above ``log(max float) - 1``: :mod:`lsr_arrayapi._overflow`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 from lsr_arrayapi._namespace import array_namespace, device
+from lsr_arrayapi._overflow import exp_or_inf
 from lsr_arrayapi.families.base import FamilyBase
 from lsr_arrayapi.metrics import gamma_deviance
 
@@ -317,20 +318,6 @@ class Multinomial(FamilyBase):
 
 
 BUILTIN_FAMILIES = (Gaussian, Logistic, Poisson, Gamma, Multinomial)
-
-
-def exp_limit(xp: Any, dtype: Any) -> float:
-    """The largest eta whose ``exp`` counts as finite: ``log(max float) - 1`` (708.8 in
-    float64, 87.7 in float32), a mean below the largest float by a factor e."""
-    return math.log(float(xp.finfo(dtype).max)) - 1.0
-
-
-def exp_or_inf(z: Any) -> Any:
-    """``exp(z)``, and inf (without an overflow warning) above :func:`exp_limit`: trial
-    steps of the line searches go there and are rejected for it."""
-    xp = array_namespace(z)
-    limit = exp_limit(xp, z.dtype)
-    return xp.where(z > limit, math.inf, xp.exp(xp.minimum(z, limit)))
 
 
 def gamma_profile_log_likelihood(half_deviance: float) -> float:
