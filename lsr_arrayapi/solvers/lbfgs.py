@@ -29,7 +29,6 @@ fixed while pairs are stored, and refreshed whenever the memory is empty.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -38,7 +37,7 @@ from lsr_arrayapi.linalg.orthogonalize import project_tangent
 from lsr_arrayapi.linalg.tensor import core_gradient, factor_gradient, lsr_tensor
 from lsr_arrayapi.plugins.manager import get_retraction_class
 from lsr_arrayapi.solvers.base import MOVED, Outcome
-from lsr_arrayapi.solvers.state import ARMIJO, MAX_BACKTRACKS
+from lsr_arrayapi.solvers.state import ARMIJO, MAX_BACKTRACKS, backtrack
 
 #: A gradient step that fails every backtrack ends the run; it counts as converged
 #: when the decrease it predicted is below this fraction of the objective (round-off).
@@ -105,19 +104,6 @@ def _two_loop(xp: Any, memory: LBFGSMemory, grad: list[Any]) -> list[Any]:
         beta = rho * _dot(xp, y_vec, q)
         q = _axpy(alpha - beta, s_vec, q)
     return [-u for u in q]
-
-
-def _backtrack(t: float, slope: float, rise: float) -> float:
-    """The next trial step after ``t`` failed: the minimizer of the quadratic through
-    the slope at 0 and the change ``rise`` at t, safeguarded to ``[t / 10, t / 2]``
-    (Nocedal and Wright, section 3.5).  A first step many orders of magnitude too long
-    (gamma responses of size 1e12 with no intercept: curvature 1e12 against the
-    expected 1) shrinks tenfold per trial rather than twofold; an overflowing
-    trial (``rise`` inf or NaN) shrinks tenfold."""
-    excess = rise - slope * t  # > 0: the loss rose above its tangent line
-    if not excess > 0 or excess == math.inf:
-        return 0.1 * t
-    return min(0.5 * t, max(0.1 * t, -slope * t * t / (2.0 * excess)))
 
 
 @dataclass(frozen=True)
@@ -208,7 +194,7 @@ class LBFGS:
                         memory.pairs.clear()
                         memory.previous = None
                 return MOVED
-            t = _backtrack(t, slope, value - state.value)
+            t = backtrack(t, slope, value - state.value)
         stalled = not memory.pairs  # even a gradient step fails: nothing to gain, or round-off
         memory.pairs.clear()
         memory.previous = None

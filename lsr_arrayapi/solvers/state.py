@@ -214,7 +214,7 @@ class FitState:
                     self.states[s][k] = state
                 self.factors, self.terms, self.coef, self.eta, self.value = trial
                 return
-            lr *= 0.5
+            lr = backtrack(lr, -predicted / lr, value - self.value)
         self.steps[blocks] = lr  # no acceptable step: stationary blocks, to precision
 
     def _factor_gradients(
@@ -392,6 +392,19 @@ def data_scale(design: Design, objective: Objective) -> float:
     sq_norms = design.squared_norms()
     weighted = objective.xp.sum(objective.sample_weights() * sq_norms)
     return float(weighted) / math.prod(design.sample_shape)
+
+
+def backtrack(t: float, slope: float, rise: float) -> float:
+    """The next trial step after ``t`` failed the Armijo test: the minimizer of the
+    quadratic through the slope at 0 and the change ``rise`` at t, safeguarded to
+    ``[t / 10, t / 2]`` (Nocedal and Wright, section 3.5).  A first step many orders
+    of magnitude too long (gamma responses of size 1e12 with no intercept: curvature
+    1e12 against the expected 1) shrinks tenfold per trial rather than twofold; an
+    overflowing trial (``rise`` inf or NaN) shrinks tenfold."""
+    excess = rise - slope * t  # > 0: the loss rose above its tangent line
+    if not excess > 0 or excess == math.inf:
+        return 0.1 * t
+    return min(0.5 * t, max(0.1 * t, -slope * t * t / (2.0 * excess)))
 
 
 def _model_step_ratio(predicted: float, curvature_term: float) -> float:
