@@ -17,13 +17,15 @@ def demo(args: argparse.Namespace) -> int:
     import warnings
 
     from lsr_arrayapi import fit_lsr
+    from lsr_arrayapi._argtypes import usage_errors
     from lsr_arrayapi.data.datasets import make_lsr_problem
     from lsr_arrayapi.metrics import nee
 
     S = args.separation_rank
-    problem = make_lsr_problem(
-        args.n_samples, family=args.family, separation_rank=S, random_state=args.seed
-    )
+    with usage_errors("--separation-rank"):  # S too large for the problem's shape
+        problem = make_lsr_problem(
+            args.n_samples, family=args.family, separation_rank=S, random_state=args.seed
+        )
     print(
         f"lsr_arrayapi demo: {args.family} family, X of shape {tuple(problem.X.shape)}, "
         f"ranks (2, 2, 2), S = {S}, {steps(problem.X, args.family, S, args.rule)}"
@@ -112,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    from lsr_arrayapi._argtypes import run_command
+
+    parser = build_parser()
+    return run_command(parser, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

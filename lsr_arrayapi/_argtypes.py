@@ -2,13 +2,18 @@
 
 ``parser.add_argument("--n", type=int_at_least(1))`` makes ``--n -5`` print the
 usage line and ``argument --n: must be an integer >= 1, got '-5'`` (exit 2)
-instead of a traceback from deep inside a fit.
+instead of a traceback from deep inside a fit.  Values that only the run's setup can
+judge (sizes against a shape, paths, optional backends) are checked in
+``with usage_errors("--opt"):`` blocks, and :func:`run_command` prints the
+:class:`UsageError` they raise as the subcommand's usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 
@@ -92,3 +97,59 @@ def add_dtype_argument(parser: Any, *, default: str) -> None:
         choices=["float32", "float64"],
         help=f"dtype of X (default: {default})",
     )
+
+
+class UsageError(Exception):
+    """A command-line value rejected after parsing; :func:`run_command` prints it as argparse
+    prints a usage error (exit 2, no traceback)."""
+
+
+@contextlib.contextmanager
+def usage_errors(option: str | None = None) -> Iterator[None]:
+    """Let the library's input errors raised in the block (a value out of range, a path, a
+    missing optional backend) leave it as a :class:`UsageError` naming ``option``.
+
+    Wrap only the setup that the options decide, not the run: a fault mid-run keeps
+    its traceback.
+    """
+    try:
+        yield
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        raise UsageError(f"argument {option}: {exc}" if option else str(exc)) from exc
+
+
+def nothing_matches(option: str, value: Any, available: Iterable[str]) -> UsageError:
+    """The error for a filter that selects nothing: it lists what there is."""
+    return UsageError(
+        f"argument {option}: nothing matches {value!r}; "
+        f"available: {', '.join(dict.fromkeys(available))}"
+    )
+
+
+def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the parsed subcommand; a :class:`UsageError` exits as that subcommand's error."""
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as exc:
+        (action,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        subparser: argparse.ArgumentParser = action.choices[args.command]
+        subparser.error(str(exc))
+
+
+def writable_folder(text: str) -> str:
+    """argparse ``type=``: an existing folder this process may write to."""
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"no folder {text!r}")
+    if not os.access(text, os.W_OK):
+        raise argparse.ArgumentTypeError(f"cannot write to the folder {text!r}")
+    return text
+
+
+def writable_file(text: str) -> str:
+    """argparse ``type=``: a file to write, in an existing folder this process may write to
+    (checked before a long run, not after it)."""
+    try:
+        writable_folder(os.path.dirname(text) or ".")
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {exc}") from None
+    return text

@@ -69,6 +69,97 @@ def test_a_bad_value_from_the_shell_prints_no_traceback():
     assert "Traceback" not in result.stderr
 
 
+def _missing(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is None
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+#: (entry, argv, option, part of the message): values the library rejects after parsing, a
+#: backend that is not there, a path that cannot be used, a filter that selects nothing;
+#: "{tmp}" is the test's tmp_path, with a plain file "{tmp}/file" in it
+REJECTED = [
+    (main, ["demo", "--separation-rank", "50"], "--separation-rank", "use separation_rank <= 34"),
+    (bench_main, ["roofline", "--n", "10", "--rank", "100"], "--rank", "ranks[0] = 100 must be"),
+    (bench_main, ["roofline", "--shape", "4"], "--shape", "needs K >= 2 sizes"),
+    (bench_main, ["scaleout", "--n", "10", "--separation-rank", "100", "--dir", "{tmp}"],
+     "--separation-rank", "separation_rank=100 is too large"),
+    (bench_main, ["coverage", "--method", "bootstrap", "--n-boot", "1", "--replicates", "1",
+                  "--only", "gaussian", "--separation-rank", "1"], "--n-boot", ">= 2, got '1'"),
+    (bench_main, ["multiclass", "--n", "1"], "--n", ">= 40, got '1'"),
+    (bench_main, ["scaleout", "--memory-limit", "abc"], "--memory-limit", "'abc'"),
+    (bench_main, ["roofline", "--backends", "nope"], "--backends", "unknown backend 'nope'"),
+    pytest.param(main, ["reproduce", "linear", "--backend", "cupy", "--out", "{tmp}"],
+                 "--backend", "CuPy, the GPU backend, is not installed",
+                 marks=pytest.mark.skipif(not _missing("cupy"), reason="CuPy is installed")),
+    pytest.param(main, ["reproduce", "linear", "--backend", "torch:cuda", "--out", "{tmp}"],
+                 "--backend", "'torch:cuda' is not available here",
+                 marks=pytest.mark.skipif(_missing("torch") or _has_cuda(), reason="CUDA torch")),
+    (main, ["reproduce", "linear", "--report-only", "--out", "{tmp}"], "--report-only",
+     "no records in '{tmp}/linear' (no records.json); run without --report-only first"),
+    (main, ["reproduce", "linear", "--quick", "--out", "{tmp}/file"], "--out", "{tmp}/file"),
+    (main, ["reproduce", "vessel", "--data", "{tmp}/none.npz", "--out", "{tmp}"], "--data",
+     "no file '{tmp}/none.npz'"),
+    (bench_main, ["scaleout", "--n", "10", "--dir", "{tmp}/none"], "--dir", "no folder"),
+    (bench_main, ["scaling", "--plot", "{tmp}/none/x.png"], "--plot", "no folder '{tmp}/none'"),
+    (bench_main, ["coverage", "--only", "nope"], "--only", "choose from 'gaussian', 'logistic'"),
+    (bench_main, ["coverage", "--only", "gamma", "--separation-rank", "2"], "--separation-rank",
+     "nothing matches 2; available: gamma S=1"),
+    (bench_main, ["selection", "--only", "nope"], "--only", "choose from 'gaussian', 'logistic'"),
+    (bench_main, ["coldstart", "--only", "nope"], "--only",
+     "nothing matches 'nope'; available: paper linear, paper logistic,"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("entry", "argv", "option", "message"),
+    REJECTED,
+    ids=[" ".join(case.values[1] if hasattr(case, "values") else case[1]) for case in REJECTED],
+)
+def test_a_value_the_run_cannot_use_is_a_usage_error_before_any_work(
+    entry, argv, option, message, tmp_path, capsys, monkeypatch
+):
+    from lsr_arrayapi.bench import scaling
+
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(scaling, "measure", lambda *args: (1.0, 1.0))  # no sweep before the plot
+    with pytest.raises(SystemExit) as exit_info:
+        entry([part.format(tmp=tmp_path) for part in argv])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    prog = "lsr-arrayapi" if entry is main else "python -m lsr_arrayapi.bench"
+    assert f"{prog} {argv[0]}: error: argument {option}: " in captured.err
+    assert message.format(tmp=tmp_path) in captured.err
+    assert "Traceback" not in captured.err and "|" not in captured.out  # no table was begun
+
+
+def test_a_usage_error_after_parsing_prints_no_traceback_from_the_shell(tmp_path):
+    command = ["-m", "lsr_arrayapi.bench", "scaleout", "--n", "10", "--dir", str(tmp_path / "x")]
+    result = subprocess.run([sys.executable, *command], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"python -m lsr_arrayapi.bench scaleout: error: argument --dir: no folder "
+        f"'{tmp_path / 'x'}'"
+    )
+
+
+def test_an_error_during_the_run_keeps_its_traceback(monkeypatch):
+    from lsr_arrayapi.bench import multiclass
+
+    def fails(args):
+        raise ValueError("a fault mid-run")
+
+    monkeypatch.setattr(multiclass, "run", fails)
+    with pytest.raises(ValueError, match="a fault mid-run"):
+        bench_main(["multiclass"])
+
+
 @pytest.mark.parametrize("name", sorted(PARSERS))
 def test_every_option_has_help_and_help_is_plain_text(name):
     parser = PARSERS[name]

@@ -43,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.run(args) or 0)
+    from lsr_arrayapi._argtypes import run_command
+
+    parser = build_parser()
+    return run_command(parser, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from lsr_arrayapi._argtypes import add_count_argument
+from lsr_arrayapi._argtypes import UsageError, add_count_argument, nothing_matches
 from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.fit import fit_lsr
 from lsr_arrayapi.metrics import nee
@@ -139,6 +139,9 @@ def run_setting(setting: Setting, methods: list[str], seeds: int) -> dict[str, A
 
 
 def run(args: argparse.Namespace) -> int:
+    names = [s.name for s in SETTINGS]
+    if not args.quick and args.only and not any(args.only in name for name in names):
+        raise nothing_matches("--only", args.only, names)
     settings = (
         QUICK
         if args.quick
@@ -155,6 +158,11 @@ def run(args: argparse.Namespace) -> int:
                                 max_iter=PAPER_BUDGETS[s.name])
             for s in settings if s.name in PAPER_BUDGETS
         ]  # fmt: skip
+    if not settings:
+        raise UsageError(
+            f"no setting left: --exclude or --paper-budgets ({', '.join(PAPER_BUDGETS)}) "
+            "removes every setting selected"
+        )
     methods = ["lift"] if args.quick else args.methods
     print(
         "| setting | start | loss <= oracle's | StartWarning on failures / successes "

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import add_count_argument
+from lsr_arrayapi._argtypes import add_count_argument, int_at_least, nothing_matches
 from lsr_arrayapi.data.datasets import true_lsr
 from lsr_arrayapi.estimators import LSRTensorGLM
 from lsr_arrayapi.plugins.instances import make_family
@@ -37,6 +37,7 @@ SETTINGS = [
     ("poisson", 2, (2, 5, 10)),
     ("gamma", 1, (2, 5, 10)),
 ]
+FAMILIES = list(dict.fromkeys(family for family, _, _ in SETTINGS))
 
 
 def coverage(
@@ -73,15 +74,18 @@ def coverage(
 
 
 def run(args: Any) -> int:
+    settings = [(family, S, multiples) for family, S, multiples in SETTINGS
+                if args.only in (None, family) and args.separation_rank in (None, S)]  # fmt: skip
+    if not settings:  # --only is checked when parsed: this S is not among its settings
+        names = [f"{family} S={S}" for family, S, _ in SETTINGS if args.only in (None, family)]
+        raise nothing_matches("--separation-rank", args.separation_rank, names)
     boot = f", {args.n_boot} replicates each" if args.method == "bootstrap" else ""
     print(f"method: {args.method}{boot}, {args.replicates} data sets per row")
     print(
         "| family | S | n / n_params | n | covered (nominal 0.95) | half-width / 1.96 sd | interval s / fit s |"
     )
     print("|---|---|---|---|---|---|---|")
-    for family, S, multiples in SETTINGS:
-        if (args.only and args.only != family) or args.separation_rank not in (None, S):
-            continue
+    for family, S, multiples in settings:
         p = model_dimension(SHAPE, RANKS, S) + 1
         for multiple in multiples:
             row = coverage(family, S, multiple * p, args.replicates, args.method, args.n_boot)
@@ -95,7 +99,8 @@ def add_parser(commands: Any) -> None:
     add_count_argument(parser, "--replicates", default=40, help="data sets per row (default: 40)")
     parser.add_argument("--method", choices=("fisher", "bootstrap"), default="fisher",
                         help="how the intervals are computed (default: fisher)")  # fmt: skip
-    add_count_argument(parser, "--n-boot", default=200, help="bootstrap replicates (default: 200)")
-    parser.add_argument("--only", default=None, help="one family's rows")
+    parser.add_argument("--n-boot", type=int_at_least(2), default=200,
+                        help="bootstrap replicates (default: 200)")  # fmt: skip
+    parser.add_argument("--only", default=None, choices=FAMILIES, help="one family's rows")
     add_count_argument(parser, "--separation-rank", default=None, help="one S's rows")
     parser.set_defaults(run=run)

@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.multiclass import OneVsRestClassifier
 
 from lsr_arrayapi import LSRClassifier, fit_lsr
-from lsr_arrayapi._argtypes import add_count_argument
+from lsr_arrayapi._argtypes import int_at_least
 from lsr_arrayapi.data.datasets import make_multiclass_problem
 from lsr_arrayapi.metrics import nee
 
@@ -106,10 +106,11 @@ def run(args: Any) -> int:
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("multiclass", help=__doc__.splitlines()[0])
-    add_count_argument(
-        parser,
+    minimum = 10 * SYNTHETIC["n_classes"]  # every class in the training set
+    parser.add_argument(
         "--n",
+        type=int_at_least(minimum),
         default=2000,
-        help="training samples of the synthetic problem (default: 2000)",
+        help=f"training samples of the synthetic problem, at least {minimum} (default: 2000)",
     )
     parser.set_defaults(run=run)

@@ -25,15 +25,19 @@ from typing import Any
 import numpy as np
 
 from lsr_arrayapi._argtypes import (
+    UsageError,
     add_count_argument,
     add_dtype_argument,
     add_problem_arguments,
     add_rules_argument,
     add_schedules_argument,
+    usage_errors,
 )
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.fit import fit_lsr
+from lsr_arrayapi.parameters import check_sizes
 from lsr_arrayapi.plugins import get_solver_class
+from lsr_arrayapi.reproduce.cli import backend_name
 from lsr_arrayapi.solvers.alternating import memo_split
 
 
@@ -129,12 +133,24 @@ def peak_beyond_x(backend: str, fit: Any) -> float | None:
     return None
 
 
+def check_problem(args: argparse.Namespace) -> None:
+    """Usage errors for ``--shape``, ``--rank`` and ``--separation-rank`` before any data
+    is drawn (the checks of ``fit_lsr``)."""
+    if len(args.shape) < 2:
+        raise UsageError(f"argument --shape: needs K >= 2 sizes d_1 ... d_K, got {args.shape}")
+    with usage_errors("--rank"):
+        check_sizes(args.rank, tuple(args.shape), 1)
+    with usage_errors("--separation-rank"):
+        check_sizes(args.rank, tuple(args.shape), args.separation_rank)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.whole_fit:
         from lsr_arrayapi.bench.stages import print_stages
 
         print_stages(args.backends, _namespace)
         return 0
+    check_problem(args)
     rng = np.random.default_rng(0)
     shape = tuple(args.shape)
     dtype = np.float32 if args.dtype == "float32" else np.float64
@@ -188,6 +204,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--backends",
         nargs="+",
+        type=backend_name,
         default=["numpy", "torch:cpu"],
         help="numpy, torch:cpu, torch:cuda or cupy (default: numpy torch:cpu)",
     )

@@ -32,11 +32,29 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import add_problem_arguments, int_at_least, positive_int
+from lsr_arrayapi._argtypes import (
+    UsageError,
+    add_problem_arguments,
+    int_at_least,
+    positive_int,
+    writable_folder,
+)
+from lsr_arrayapi.bench.roofline import check_problem
 from lsr_arrayapi.data.dask_design import DaskDesign
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.data.io import open_npy
 from lsr_arrayapi.fit import fit_lsr
+
+
+def byte_size(text: str) -> str:
+    """argparse ``type=`` for ``--memory-limit``: a size that Dask reads (300MiB, 2GB)."""
+    import dask.utils
+
+    try:
+        dask.utils.parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def add_parser(commands: Any) -> None:
@@ -45,6 +63,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--iters", type=int_at_least(2), default=3, help="outer iterations (>= 2)")
     parser.add_argument(
         "--memory-limit",
+        type=byte_size,
         default="300MiB",
         help="memory limit of each Dask worker (default: 300MiB)",
     )
@@ -58,7 +77,12 @@ def add_parser(commands: Any) -> None:
         default=[1, 2],
         help="cluster sizes to time (default: 1 2)",
     )
-    parser.add_argument("--dir", default=None, help="folder for the .npy file (default: a tmp dir)")
+    parser.add_argument(
+        "--dir",
+        type=writable_folder,
+        default=None,
+        help="folder for the .npy file (default: a tmp dir)",
+    )
     parser.add_argument(
         "--whole-fit",
         action="store_true",
@@ -133,6 +157,9 @@ def run(args: argparse.Namespace) -> int:
         from lsr_arrayapi.bench.dask_fit import print_whole_fit
 
         return print_whole_fit(args.cluster, args.repeat)
+    if len(args.shape) != 3:  # the truth of _write_npy is a 3-way tensor
+        raise UsageError(f"argument --shape: scaleout needs 3 sizes d_1 d_2 d_3, got {args.shape}")
+    check_problem(args)
 
     shape = tuple(args.shape)
     folder = args.dir or tempfile.mkdtemp(prefix="lsr_scaleout_")

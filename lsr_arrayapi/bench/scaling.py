@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lsr_arrayapi._argtypes import add_count_argument
+from lsr_arrayapi._argtypes import add_count_argument, writable_file
 from lsr_arrayapi.bench.roofline import pass_pairs
 from lsr_arrayapi.fit import fit_lsr
 
@@ -105,5 +105,5 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--schedule", default="gauss_seidel", choices=SCHEDULES, help="(default: gauss_seidel)"
     )
-    parser.add_argument("--plot", default=None, help="write a PNG figure here")
+    parser.add_argument("--plot", type=writable_file, default=None, help="write a PNG figure here")
     parser.set_defaults(run=run)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sklearn.base import clone
 
-from lsr_arrayapi._argtypes import add_count_argument
+from lsr_arrayapi._argtypes import UsageError, add_count_argument
 from lsr_arrayapi.data.datasets import make_lsr_problem
 from lsr_arrayapi.estimators import LSRClassifier, LSRPoissonRegressor, LSRRegressor
 from lsr_arrayapi.selection import select_ranks
@@ -35,12 +35,12 @@ RANKS, SEPARATION_RANKS = (1, 2, 3), (1, 2)
 
 
 def run(args: Any) -> int:
+    if args.n and args.only is None:
+        raise UsageError(f"argument --n: needs --only, one of {', '.join(ESTIMATORS)}")
     print(
         "| family | n | true S | truth selected | misses chose | grid s / cold-start candidates s (median) |"
     )
     print("|---|---|---|---|---|---|")
-    if args.n and args.only not in ESTIMATORS:
-        raise SystemExit(f"--n needs --only with one of {sorted(ESTIMATORS)}")
     settings = [(args.only, args.n)] if args.n else SETTINGS
     for family, n in settings:
         if args.only and args.only != family:
@@ -85,10 +85,11 @@ def _row(family: str, n: int, true_S: int, seeds: int, *, cost: bool) -> str:
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("selection", help=__doc__.splitlines()[0])
     add_count_argument(parser, "--seeds", default=5, help="seeds per setting (default: 5)")
-    parser.add_argument("--only", default=None, help="one family's rows")
+    parser.add_argument("--only", default=None, choices=list(ESTIMATORS), help="one family's rows")
     add_count_argument(
         parser, "--n", default=None, help="with --only: this n instead of the table's"
     )
-    add_count_argument(parser, "--separation-rank", default=None, help="one true S's rows")
+    parser.add_argument("--separation-rank", type=int, default=None, choices=SEPARATION_RANKS,
+                        help="one true S's rows")  # fmt: skip
     parser.add_argument("--skip-cost", action="store_true", help="do not time the cold fits")
     parser.set_defaults(run=run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import time
@@ -10,11 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from lsr_arrayapi._argtypes import (
+    UsageError,
     add_dtype_argument,
     add_rules_argument,
     int_at_least,
     positive_int,
     seed_int,
+    usage_errors,
 )
 from lsr_arrayapi.reproduce.experiments import EXPERIMENTS, paper_methods
 
@@ -94,19 +97,37 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=run)  # fmt: skip
 
 
+LIBRARY_NAMES = {"numpy": "NumPy", "torch": "PyTorch", "cupy": "CuPy, the GPU backend,"}
+
+
 def backend_name(text: str) -> str:
-    """argparse ``type=`` for ``--backend``: a library name, optionally ``:device``."""
-    if text.partition(":")[0] not in BACKENDS:
+    """argparse ``type=`` for a backend: a library name, optionally ``:device`` (torch), that
+    is installed and finds its device here."""
+    library, _, device = text.partition(":")
+    if library not in BACKENDS or (device and library != "torch"):
         raise argparse.ArgumentTypeError(
             f"unknown backend {text!r}; use numpy, torch, torch:cuda or cupy"
         )
+    try:
+        module = importlib.import_module(library)
+    except ImportError:
+        raise argparse.ArgumentTypeError(
+            f"backend {text!r}: {LIBRARY_NAMES[library]} is not installed; use numpy"
+        ) from None
+    try:
+        if library == "cupy" and not module.cuda.runtime.getDeviceCount():
+            raise RuntimeError("no GPU found")
+        if library == "torch":
+            module.zeros(1, device=device or "cpu")
+    except Exception as exc:  # each library has its own "no such device" error
+        raise argparse.ArgumentTypeError(
+            f"backend {text!r} is not available here ({exc}); use numpy or torch"
+        ) from None
     return text
 
 
 def namespace(backend: str) -> tuple[Any, Any]:
     """``(xp, device)`` for a backend name."""
-    import importlib
-
     library, _, device = backend.partition(":")
     if library in BACKENDS:
         xp = importlib.import_module(f"array_api_compat.{library}")
@@ -128,12 +149,39 @@ def progress(items: Iterable[Any], description: str) -> Iterable[Any]:
 
 def run(args: argparse.Namespace) -> int:
     folder = os.path.join(args.out, args.name)
-    os.makedirs(folder, exist_ok=True)
+    check_paths(args, folder)
     if args.name in REAL:
         from lsr_arrayapi.reproduce.real import run_real
 
         return run_real(args, folder)
     return run_synthetic_experiment(args, folder)
+
+
+def check_paths(args: argparse.Namespace, folder: str) -> None:
+    """Usage errors for ``--report-only``, ``--data`` and ``--out`` before any work starts;
+    creates ``folder`` unless the run only redraws a report."""
+    if args.report_only:
+        if args.name in REAL:
+            raise UsageError(
+                f"argument --report-only: {args.name} keeps no records.json; run it without "
+                "--report-only"
+            )
+        if not os.path.isfile(os.path.join(folder, "records.json")):
+            raise UsageError(
+                f"argument --report-only: no records in {folder!r} (no records.json); "
+                "run without --report-only first"
+            )
+        return
+    if args.name == "vessel" and (args.data is None or not os.path.isfile(args.data)):
+        given = "vessel needs --data" if args.data is None else f"no file {args.data!r}"
+        raise UsageError(
+            f"argument --data: {given}; download vesselmnist3d.npz (MedMNIST) from "
+            "https://zenodo.org/records/10519652 and pass its path"
+        )
+    with usage_errors("--out"):
+        os.makedirs(folder, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"argument --out: cannot write to the folder {folder!r}")
 
 
 def run_synthetic_experiment(args: argparse.Namespace, folder: str) -> int:
