@@ -75,8 +75,8 @@ def follow(x: Any, like: Any, *, xp: Any, dtype: Any = None) -> Any:
         from lsr_arrayapi._backends import to_host
 
         x = to_host(x)
-    flags = getattr(x, "flags", None)  # a read-only NumPy array for another library:
-    if flags is not None and not flags.writeable and not same_namespace(x, xp):
+    # a read-only NumPy array for another library (a data frame's flags have no writeable)
+    if not getattr(getattr(x, "flags", None), "writeable", True) and not same_namespace(x, xp):
         x = x.copy()  # torch warns that it cannot share it (small arrays only, as above)
     return xp.asarray(x, dtype=dtype, device=device(like))
 
