@@ -17,7 +17,7 @@ from typing import Any
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from lsr_arrayapi._backends import RandomState, to_host
+from lsr_arrayapi._backends import RandomState, float_errors_ignored, to_host
 from lsr_arrayapi._namespace import array_namespace, follow
 from lsr_arrayapi.data.design import InMemoryDesign
 from lsr_arrayapi.data.labels import encode_labels, is_numeric_labels
@@ -298,10 +298,11 @@ class _LSRBase(BaseEstimator):
         eta = self._eta(X, covariates)
         y = self._responses(y, eta, array_namespace(eta))
         n = int(y.shape[0])
-        if callable(getattr(self.family_, "log_likelihood", None)):
-            value = float(self.family_.log_likelihood(eta, y))
-        else:
-            value = -n * float(self.family_.loss(eta, y))
+        with float_errors_ignored():  # predictions far off the data: -inf, not a NumPy warning
+            if callable(getattr(self.family_, "log_likelihood", None)):
+                value = float(self.family_.log_likelihood(eta, y))
+            else:
+                value = -n * float(self.family_.loss(eta, y))
         if value == math.inf:
             warnings.warn(
                 "the model fits these data exactly (zero residual dispersion), so the "
@@ -595,7 +596,8 @@ class LSRTensorGLM(_LSRBase):
         Weighted by ``sample_weight`` when given (the family needs ``pointwise_loss``).
         """
         _, eta, y, weight = self._score_inputs(X, y, sample_weight, covariates)
-        return -float(Objective(self.family_, y, weight, 0.0).data_loss(eta))
+        with float_errors_ignored():  # a loss that overflows is -inf, without a NumPy warning
+            return -float(Objective(self.family_, y, weight, 0.0).data_loss(eta))
 
 
 class LSRRegressor(RegressorMixin, _LSRBase):
@@ -615,7 +617,8 @@ class LSRRegressor(RegressorMixin, _LSRBase):
         xp, pred, y, weight = self._score_inputs(X, y, sample_weight, covariates)
         weight = _uniform(y, xp) if weight is None else weight
         mean = xp.sum(weight * y)
-        residual = float(xp.sum(weight * (y - pred) ** 2))
+        with float_errors_ignored():  # squares that overflow: R^2 is -inf, without a warning
+            residual = float(xp.sum(weight * (y - pred) ** 2))
         return _explained(residual, float(xp.sum(weight * (y - mean) ** 2)))
 
 

@@ -70,6 +70,12 @@ def test_a_response_at_the_boundary_is_not_a_converged_fit(family, value):
     with pytest.warns(ConvergenceWarning, match="separated"):
         fit = fit_lsr(X, np.full(80, value), ranks=1, family=family, fit_intercept=True)
     assert not fit.converged
+    # the intercept is not penalized: a ridge penalty leaves it at the boundary too (this
+    # fit was reported converged, silently, with intercept -1024 for zero counts)
+    with pytest.warns(ConvergenceWarning, match="grows without bound whatever alpha is"):
+        fit = fit_lsr(X, np.full(80, value), ranks=1, family=family, fit_intercept=True,
+                      alpha=0.1)  # fmt: skip
+    assert not fit.converged
 
 
 def test_a_well_posed_logistic_fit_does_not_warn_of_separation():

@@ -143,3 +143,18 @@ def test_gamma_regressor_from_the_cold_start_on_every_backend(name):
     np.testing.assert_allclose(
         backend.to_numpy(model.coef_), reference.coef_, rtol=1e-7, atol=1e-10
     )
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_scores_of_predictions_beyond_float32_are_infinite_without_numpy_warnings():
+    """Finite float32 samples whose predictions' squares overflow: R^2, the likelihood and
+    the criteria are -inf / inf, and NumPy's overflow warnings stay inside."""
+    p = make_lsr_problem(300, sample_shape=(4, 5, 6), separation_rank=1, random_state=0)
+    far = (np.asarray(p.X) * 1e20).astype(np.float32)
+    X32 = np.asarray(p.X).astype(np.float32)
+    model = LSRRegressor(ranks=2, random_state=0).fit(X32, p.y)
+    assert model.score(far, p.y) == -np.inf
+    assert model.log_likelihood(far, p.y) == -np.inf and model.aic(far, p.y) == np.inf
+    glm = LSRTensorGLM(family="gaussian", ranks=2, random_state=0).fit(X32, p.y)
+    assert glm.score(far, p.y) == -np.inf

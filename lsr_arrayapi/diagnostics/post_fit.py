@@ -6,7 +6,9 @@
   the fitted probabilities of some samples reach 0 or 1 to machine precision.
   A fit with such saturated samples warns and, when the loss still falls along
   the fitted linear predictor's own direction (complete separation), is not
-  reported as converged.  ``alpha > 0`` makes the maximum exist.
+  reported as converged.  ``alpha > 0`` makes the maximum exist, except where every
+  sample sits at the boundary (one label throughout, every count 0): the intercept
+  is not penalized, so such a fit warns and is not converged whatever alpha is.
 * **Degenerate terms** (S >= 2).  The S terms can cancel: their factor subspaces
   merge while the shared core grows, ``||B|| << sqrt(S) ||G||``, and the
   coefficients approach a tensor outside the model (the LSR analogue of a
@@ -73,12 +75,23 @@ def _check_saturation(
     and un-converge while the loss still falls along eta's own direction.  With B = 0 the
     intercept alone can run to the boundary (every label 1, every count 0)."""
     saturated = getattr(objective.family, "saturated", None)
-    if saturated is None or objective.alpha:
+    if saturated is None:
         return
     xp = objective.xp
     eta = design.forward(fit.coef) + fit.intercept if fit.eta is None else fit.eta
     count = int(xp.sum(xp.astype(saturated(eta, objective.y), xp.int64)))
-    if count == 0:
+    if count == 0 or (objective.alpha and count < design.n_samples):
+        return  # a ridge penalty bounds B: only an intercept at the boundary is left
+    if objective.alpha:  # every sample: the unpenalized intercept runs to the boundary
+        fit.converged = False
+        warnings.warn(
+            f"all {count} samples are fitted at the family's boundary to machine precision "
+            "(probability 1, or a zero count's mean 0): y sits at the boundary for every "
+            "sample (one label throughout, or every count 0), so the unpenalized intercept "
+            "grows without bound whatever alpha is; check that y varies.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
         return
     losses = [float(objective.data_loss(scale * eta)) for scale in (1.0, 2.0, 4.0)]
     diverging = losses[0] > losses[1] > losses[2]
